@@ -1,0 +1,1 @@
+"""execwire: typed client SDK for Codex-compatible exec-servers."""

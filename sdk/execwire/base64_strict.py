@@ -1,0 +1,103 @@
+"""Strict standard base64, decoded the way the reference exec-server decodes it.
+
+The reference decodes `ByteChunk` fields and `fs/writeFile` data with the Rust `base64`
+crate's STANDARD engine: canonical padding is required and trailing bits must be zero.
+Its error texts reach clients verbatim (``Invalid padding``, ``Invalid symbol 61,
+offset 3.``), so this module reproduces both the acceptance rules and the messages.
+Valid input takes a fast SIMD path (pybase64); only invalid input walks the slow,
+exact emulation to find the error the reference would report.
+"""
+
+from __future__ import annotations
+
+import binascii
+
+import pybase64
+
+__all__ = ["Base64DecodeError", "decode", "encode"]
+
+_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_VALUE = {symbol: index for index, symbol in enumerate(_ALPHABET)}
+_PAD = ord("=")
+
+
+class Base64DecodeError(ValueError):
+    """Invalid base64; ``str(error)`` is the reference's message for it."""
+
+
+def encode(data: bytes | bytearray | memoryview) -> str:
+    """Encode bytes as standard base64 with padding."""
+    return pybase64.b64encode(data).decode("ascii")
+
+
+def decode(text: str | bytes) -> bytes:
+    """Decode canonical standard base64, raising `Base64DecodeError` like the reference."""
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if len(raw) % 4 == 0 and _PAD not in raw[:-2]:
+        try:
+            decoded = pybase64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            pass
+        else:
+            if _trailing_bits_are_zero(raw):
+                return decoded
+    return _decode_exact(raw)
+
+
+def _trailing_bits_are_zero(raw: bytes) -> bool:
+    if not raw:
+        return True
+    pads = 2 if raw.endswith(b"==") else 1 if raw.endswith(b"=") else 0
+    if pads == 0:
+        return True
+    last = _VALUE[raw[-pads - 1]]
+    # Two symbols carry one byte (4 spare bits); three carry two bytes (2 spare bits).
+    return last & (0x0F if pads == 2 else 0x03) == 0
+
+
+def _decode_exact(raw: bytes) -> bytes:
+    """Emulate the crate's decoder: body quads first, then the final (padded) quad."""
+    remainder = len(raw) % 4
+    if remainder == 1 and raw[-1] != _PAD and raw[-1] not in _VALUE:
+        raise _invalid_symbol(len(raw) - 1, raw[-1])
+    body_len = len(raw) - remainder - (4 if remainder == 0 else 0)
+    body_len = max(body_len, 0)
+    for index in range(body_len):
+        if raw[index] not in _VALUE:
+            raise _invalid_symbol(index, raw[index])
+    morsels: list[int] = []
+    padding = 0
+    first_padding = 0
+    last_symbol = 0
+    for offset, symbol in enumerate(raw[body_len:]):
+        if symbol == _PAD:
+            if offset < 2:
+                raise _invalid_symbol(body_len + offset, symbol)
+            if padding == 0:
+                first_padding = offset
+            padding += 1
+            continue
+        if padding:
+            raise _invalid_symbol(body_len + first_padding, _PAD)
+        if symbol not in _VALUE:
+            raise _invalid_symbol(body_len + offset, symbol)
+        last_symbol = symbol
+        morsels.append(_VALUE[symbol])
+    if raw and len(morsels) < 2:
+        raise Base64DecodeError(f"Invalid input length: {body_len + len(morsels)}")
+    if (padding + len(morsels)) % 4:
+        raise Base64DecodeError("Invalid padding")
+    if morsels:
+        bits = 0
+        for morsel in morsels:
+            bits = (bits << 6) | morsel
+        spare = (len(morsels) * 6) % 8
+        if bits & ((1 << spare) - 1):
+            raise Base64DecodeError(
+                f"Invalid last symbol {last_symbol}, offset {body_len + len(morsels) - 1}."
+            )
+    return pybase64.b64decode(raw, validate=False)
+
+
+def _invalid_symbol(offset: int, symbol: int) -> Base64DecodeError:
+    return Base64DecodeError(f"Invalid symbol {symbol}, offset {offset}.")

@@ -1,0 +1,1 @@
+# Generated from schema/ by `make codegen` (codegen/generate.py); do not edit.

@@ -1,0 +1,541 @@
+# Generated from schema/exec-server.openrpc.json by `make codegen` (codegen/generate.py); do not edit.
+"""Typed method table of the exec-server JSON-RPC API.
+
+`REQUESTS` and `NOTIFICATIONS` describe every method: its params and result models and its
+lifecycle family. A server implements `RequestHandler` and serves a request with
+`REQUESTS[method].invoke(handler, params)`; a client derives from `ClientStubs`, which has
+one typed coroutine per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Generic, Literal, Protocol, TypeAlias, TypeVar
+
+from execwire.wire import WireModel
+
+from . import models
+
+ParamsT = TypeVar("ParamsT", bound=WireModel)
+ResultT = TypeVar("ResultT", bound=WireModel)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSpec(Generic[ParamsT, ResultT]):
+    """A request method: its models, its lifecycle family and how a handler serves it."""
+
+    method: str
+    python_name: str
+    family: str | None
+    """Lifecycle gate: `client must call initialize before using <family> methods`."""
+    params_type: type[ParamsT]
+    result_type: type[ResultT]
+    params_unit: bool
+    """The reference decodes the params as unit: absent, null or {}."""
+    rust_name: str
+    """The reference's params type name, as its decode errors spell it."""
+    invoke: Callable[[RequestHandler, ParamsT], Awaitable[ResultT]]
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationSpec(Generic[ParamsT]):
+    """A notification method and who sends it."""
+
+    method: str
+    direction: Literal["client-to-server", "server-to-client"]
+    params_type: type[ParamsT]
+    rust_name: str
+
+
+class RequestHandler(Protocol):
+    """The server side of the API: one coroutine per request method."""
+
+    async def initialize(
+        self, params: models.InitializeParams
+    ) -> models.InitializeResponse:
+        """Open or resume a session on this connection."""
+        ...
+
+    async def environment_info(
+        self, params: models.EnvironmentInfoParams
+    ) -> models.EnvironmentInfo:
+        """Describe the executor host: shell, cwd, home, temp dirs, capabilities."""
+        ...
+
+    async def environment_status(
+        self, params: models.EnvironmentStatusParams
+    ) -> models.EnvironmentStatusResponse:
+        """Report whether the executor is ready."""
+        ...
+
+    async def process_start(
+        self, params: models.ExecParams
+    ) -> models.ExecResponse:
+        """Start a process (pipes or a PTY) under a client-chosen process id."""
+        ...
+
+    async def process_read(
+        self, params: models.ReadParams
+    ) -> models.ReadResponse:
+        """Read retained output after a seq cursor, optionally long-polling."""
+        ...
+
+    async def process_write(
+        self, params: models.WriteParams
+    ) -> models.WriteResponse:
+        """Write bytes to a process's stdin (idempotent per writeId)."""
+        ...
+
+    async def process_signal(
+        self, params: models.SignalParams
+    ) -> models.EmptyResponse:
+        """Interrupt a process (SIGINT to its process group)."""
+        ...
+
+    async def process_terminate(
+        self, params: models.TerminateParams
+    ) -> models.TerminateResponse:
+        """Kill a process and its whole process group."""
+        ...
+
+    async def fs_read_file(
+        self, params: models.FsReadFileParams
+    ) -> models.FsReadFileResponse:
+        """Read a whole file (at most 512 MiB) as base64."""
+        ...
+
+    async def fs_write_file(
+        self, params: models.FsWriteFileParams
+    ) -> models.EmptyResponse:
+        """Create or truncate a file with the given bytes."""
+        ...
+
+    async def fs_create_directory(
+        self, params: models.FsCreateDirectoryParams
+    ) -> models.EmptyResponse:
+        """Create a directory (recursive by default, like mkdir -p)."""
+        ...
+
+    async def fs_get_metadata(
+        self, params: models.FsGetMetadataParams
+    ) -> models.FsGetMetadataResponse:
+        """Stat a path (following symlinks; isSymlink comes from lstat)."""
+        ...
+
+    async def fs_read_directory(
+        self, params: models.FsReadDirectoryParams
+    ) -> models.FsReadDirectoryResponse:
+        """List a directory's entries (no . or ..; unreadable entries skipped)."""
+        ...
+
+    async def fs_remove(
+        self, params: models.FsRemoveParams
+    ) -> models.EmptyResponse:
+        """Remove a file, symlink or directory (recursive and force by default)."""
+        ...
+
+    async def fs_copy(
+        self, params: models.FsCopyParams
+    ) -> models.EmptyResponse:
+        """Copy a file, symlink or (with recursive) a directory tree."""
+        ...
+
+
+async def _invoke_initialize(
+    handler: RequestHandler, params: models.InitializeParams
+) -> models.InitializeResponse:
+    return await handler.initialize(params)
+
+
+async def _invoke_environment_info(
+    handler: RequestHandler, params: models.EnvironmentInfoParams
+) -> models.EnvironmentInfo:
+    return await handler.environment_info(params)
+
+
+async def _invoke_environment_status(
+    handler: RequestHandler, params: models.EnvironmentStatusParams
+) -> models.EnvironmentStatusResponse:
+    return await handler.environment_status(params)
+
+
+async def _invoke_process_start(
+    handler: RequestHandler, params: models.ExecParams
+) -> models.ExecResponse:
+    return await handler.process_start(params)
+
+
+async def _invoke_process_read(
+    handler: RequestHandler, params: models.ReadParams
+) -> models.ReadResponse:
+    return await handler.process_read(params)
+
+
+async def _invoke_process_write(
+    handler: RequestHandler, params: models.WriteParams
+) -> models.WriteResponse:
+    return await handler.process_write(params)
+
+
+async def _invoke_process_signal(
+    handler: RequestHandler, params: models.SignalParams
+) -> models.EmptyResponse:
+    return await handler.process_signal(params)
+
+
+async def _invoke_process_terminate(
+    handler: RequestHandler, params: models.TerminateParams
+) -> models.TerminateResponse:
+    return await handler.process_terminate(params)
+
+
+async def _invoke_fs_read_file(
+    handler: RequestHandler, params: models.FsReadFileParams
+) -> models.FsReadFileResponse:
+    return await handler.fs_read_file(params)
+
+
+async def _invoke_fs_write_file(
+    handler: RequestHandler, params: models.FsWriteFileParams
+) -> models.EmptyResponse:
+    return await handler.fs_write_file(params)
+
+
+async def _invoke_fs_create_directory(
+    handler: RequestHandler, params: models.FsCreateDirectoryParams
+) -> models.EmptyResponse:
+    return await handler.fs_create_directory(params)
+
+
+async def _invoke_fs_get_metadata(
+    handler: RequestHandler, params: models.FsGetMetadataParams
+) -> models.FsGetMetadataResponse:
+    return await handler.fs_get_metadata(params)
+
+
+async def _invoke_fs_read_directory(
+    handler: RequestHandler, params: models.FsReadDirectoryParams
+) -> models.FsReadDirectoryResponse:
+    return await handler.fs_read_directory(params)
+
+
+async def _invoke_fs_remove(
+    handler: RequestHandler, params: models.FsRemoveParams
+) -> models.EmptyResponse:
+    return await handler.fs_remove(params)
+
+
+async def _invoke_fs_copy(
+    handler: RequestHandler, params: models.FsCopyParams
+) -> models.EmptyResponse:
+    return await handler.fs_copy(params)
+
+
+REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
+    "initialize": RequestSpec(
+        method="initialize",
+        python_name="initialize",
+        family=None,
+        params_type=models.InitializeParams,
+        result_type=models.InitializeResponse,
+        params_unit=False,
+        rust_name="InitializeParams",
+        invoke=_invoke_initialize,
+    ),
+    "environment/info": RequestSpec(
+        method="environment/info",
+        python_name="environment_info",
+        family="environment info",
+        params_type=models.EnvironmentInfoParams,
+        result_type=models.EnvironmentInfo,
+        params_unit=True,
+        rust_name="unit",
+        invoke=_invoke_environment_info,
+    ),
+    "environment/status": RequestSpec(
+        method="environment/status",
+        python_name="environment_status",
+        family="environment status",
+        params_type=models.EnvironmentStatusParams,
+        result_type=models.EnvironmentStatusResponse,
+        params_unit=True,
+        rust_name="unit",
+        invoke=_invoke_environment_status,
+    ),
+    "process/start": RequestSpec(
+        method="process/start",
+        python_name="process_start",
+        family="exec",
+        params_type=models.ExecParams,
+        result_type=models.ExecResponse,
+        params_unit=False,
+        rust_name="WireExecParams",
+        invoke=_invoke_process_start,
+    ),
+    "process/read": RequestSpec(
+        method="process/read",
+        python_name="process_read",
+        family="exec",
+        params_type=models.ReadParams,
+        result_type=models.ReadResponse,
+        params_unit=False,
+        rust_name="ReadParams",
+        invoke=_invoke_process_read,
+    ),
+    "process/write": RequestSpec(
+        method="process/write",
+        python_name="process_write",
+        family="exec",
+        params_type=models.WriteParams,
+        result_type=models.WriteResponse,
+        params_unit=False,
+        rust_name="WriteParams",
+        invoke=_invoke_process_write,
+    ),
+    "process/signal": RequestSpec(
+        method="process/signal",
+        python_name="process_signal",
+        family="exec",
+        params_type=models.SignalParams,
+        result_type=models.EmptyResponse,
+        params_unit=False,
+        rust_name="SignalParams",
+        invoke=_invoke_process_signal,
+    ),
+    "process/terminate": RequestSpec(
+        method="process/terminate",
+        python_name="process_terminate",
+        family="exec",
+        params_type=models.TerminateParams,
+        result_type=models.TerminateResponse,
+        params_unit=False,
+        rust_name="TerminateParams",
+        invoke=_invoke_process_terminate,
+    ),
+    "fs/readFile": RequestSpec(
+        method="fs/readFile",
+        python_name="fs_read_file",
+        family="filesystem",
+        params_type=models.FsReadFileParams,
+        result_type=models.FsReadFileResponse,
+        params_unit=False,
+        rust_name="WireFsReadFileParams",
+        invoke=_invoke_fs_read_file,
+    ),
+    "fs/writeFile": RequestSpec(
+        method="fs/writeFile",
+        python_name="fs_write_file",
+        family="filesystem",
+        params_type=models.FsWriteFileParams,
+        result_type=models.EmptyResponse,
+        params_unit=False,
+        rust_name="WireFsWriteFileParams",
+        invoke=_invoke_fs_write_file,
+    ),
+    "fs/createDirectory": RequestSpec(
+        method="fs/createDirectory",
+        python_name="fs_create_directory",
+        family="filesystem",
+        params_type=models.FsCreateDirectoryParams,
+        result_type=models.EmptyResponse,
+        params_unit=False,
+        rust_name="WireFsCreateDirectoryParams",
+        invoke=_invoke_fs_create_directory,
+    ),
+    "fs/getMetadata": RequestSpec(
+        method="fs/getMetadata",
+        python_name="fs_get_metadata",
+        family="filesystem",
+        params_type=models.FsGetMetadataParams,
+        result_type=models.FsGetMetadataResponse,
+        params_unit=False,
+        rust_name="WireFsGetMetadataParams",
+        invoke=_invoke_fs_get_metadata,
+    ),
+    "fs/readDirectory": RequestSpec(
+        method="fs/readDirectory",
+        python_name="fs_read_directory",
+        family="filesystem",
+        params_type=models.FsReadDirectoryParams,
+        result_type=models.FsReadDirectoryResponse,
+        params_unit=False,
+        rust_name="WireFsReadDirectoryParams",
+        invoke=_invoke_fs_read_directory,
+    ),
+    "fs/remove": RequestSpec(
+        method="fs/remove",
+        python_name="fs_remove",
+        family="filesystem",
+        params_type=models.FsRemoveParams,
+        result_type=models.EmptyResponse,
+        params_unit=False,
+        rust_name="WireFsRemoveParams",
+        invoke=_invoke_fs_remove,
+    ),
+    "fs/copy": RequestSpec(
+        method="fs/copy",
+        python_name="fs_copy",
+        family="filesystem",
+        params_type=models.FsCopyParams,
+        result_type=models.EmptyResponse,
+        params_unit=False,
+        rust_name="WireFsCopyParams",
+        invoke=_invoke_fs_copy,
+    ),
+}
+"""Every request method of the API, by method name."""
+
+NOTIFICATIONS: Final[Mapping[str, NotificationSpec[Any]]] = {
+    "initialized": NotificationSpec(
+        method="initialized",
+        direction="client-to-server",
+        params_type=models.InitializedParams,
+        rust_name="InitializedParams",
+    ),
+    "process/output": NotificationSpec(
+        method="process/output",
+        direction="server-to-client",
+        params_type=models.ProcessOutputNotification,
+        rust_name="ExecOutputDeltaNotification",
+    ),
+    "process/exited": NotificationSpec(
+        method="process/exited",
+        direction="server-to-client",
+        params_type=models.ProcessExitedNotification,
+        rust_name="ExecExitedNotification",
+    ),
+    "process/closed": NotificationSpec(
+        method="process/closed",
+        direction="server-to-client",
+        params_type=models.ProcessClosedNotification,
+        rust_name="ExecClosedNotification",
+    ),
+}
+"""Every notification method of the API, by method name."""
+
+ServerNotification: TypeAlias = (
+    models.ProcessOutputNotification
+    | models.ProcessExitedNotification
+    | models.ProcessClosedNotification
+)
+"""The params of every notification a server sends; the type says which method it is."""
+
+SERVER_NOTIFICATION_METHODS: Final[Mapping[type[WireModel], str]] = {
+    models.ProcessOutputNotification: "process/output",
+    models.ProcessExitedNotification: "process/exited",
+    models.ProcessClosedNotification: "process/closed",
+}
+"""Method name of each server notification params type."""
+
+ERROR_CODES: Final[Mapping[str, int]] = {
+    "InvalidRequest": -32600,
+    "MethodNotFound": -32601,
+    "InvalidParams": -32602,
+    "InternalError": -32603,
+    "NotFound": -32004,
+    "SessionAlreadyAttached": -32010,
+}
+"""The JSON-RPC error codes the API uses, by the schema's error names."""
+
+
+class ClientStubs:
+    """One typed coroutine per request; a connection provides `_request` and `_notify`."""
+
+    async def _request(
+        self, method: str, params: WireModel | None, result_type: type[ResultT]
+    ) -> ResultT:
+        raise NotImplementedError
+
+    async def _notify(self, method: str, params: WireModel | None) -> None:
+        raise NotImplementedError
+
+    async def initialize(
+        self, params: models.InitializeParams
+    ) -> models.InitializeResponse:
+        """Open or resume a session on this connection."""
+        return await self._request("initialize", params, models.InitializeResponse)
+
+    async def environment_info(self) -> models.EnvironmentInfo:
+        """Describe the executor host: shell, cwd, home, temp dirs, capabilities."""
+        return await self._request("environment/info", None, models.EnvironmentInfo)
+
+    async def environment_status(self) -> models.EnvironmentStatusResponse:
+        """Report whether the executor is ready."""
+        return await self._request("environment/status", None, models.EnvironmentStatusResponse)
+
+    async def process_start(
+        self, params: models.ExecParams
+    ) -> models.ExecResponse:
+        """Start a process (pipes or a PTY) under a client-chosen process id."""
+        return await self._request("process/start", params, models.ExecResponse)
+
+    async def process_read(
+        self, params: models.ReadParams
+    ) -> models.ReadResponse:
+        """Read retained output after a seq cursor, optionally long-polling."""
+        return await self._request("process/read", params, models.ReadResponse)
+
+    async def process_write(
+        self, params: models.WriteParams
+    ) -> models.WriteResponse:
+        """Write bytes to a process's stdin (idempotent per writeId)."""
+        return await self._request("process/write", params, models.WriteResponse)
+
+    async def process_signal(
+        self, params: models.SignalParams
+    ) -> models.EmptyResponse:
+        """Interrupt a process (SIGINT to its process group)."""
+        return await self._request("process/signal", params, models.EmptyResponse)
+
+    async def process_terminate(
+        self, params: models.TerminateParams
+    ) -> models.TerminateResponse:
+        """Kill a process and its whole process group."""
+        return await self._request("process/terminate", params, models.TerminateResponse)
+
+    async def fs_read_file(
+        self, params: models.FsReadFileParams
+    ) -> models.FsReadFileResponse:
+        """Read a whole file (at most 512 MiB) as base64."""
+        return await self._request("fs/readFile", params, models.FsReadFileResponse)
+
+    async def fs_write_file(
+        self, params: models.FsWriteFileParams
+    ) -> models.EmptyResponse:
+        """Create or truncate a file with the given bytes."""
+        return await self._request("fs/writeFile", params, models.EmptyResponse)
+
+    async def fs_create_directory(
+        self, params: models.FsCreateDirectoryParams
+    ) -> models.EmptyResponse:
+        """Create a directory (recursive by default, like mkdir -p)."""
+        return await self._request("fs/createDirectory", params, models.EmptyResponse)
+
+    async def fs_get_metadata(
+        self, params: models.FsGetMetadataParams
+    ) -> models.FsGetMetadataResponse:
+        """Stat a path (following symlinks; isSymlink comes from lstat)."""
+        return await self._request("fs/getMetadata", params, models.FsGetMetadataResponse)
+
+    async def fs_read_directory(
+        self, params: models.FsReadDirectoryParams
+    ) -> models.FsReadDirectoryResponse:
+        """List a directory's entries (no . or ..; unreadable entries skipped)."""
+        return await self._request("fs/readDirectory", params, models.FsReadDirectoryResponse)
+
+    async def fs_remove(
+        self, params: models.FsRemoveParams
+    ) -> models.EmptyResponse:
+        """Remove a file, symlink or directory (recursive and force by default)."""
+        return await self._request("fs/remove", params, models.EmptyResponse)
+
+    async def fs_copy(
+        self, params: models.FsCopyParams
+    ) -> models.EmptyResponse:
+        """Copy a file, symlink or (with recursive) a directory tree."""
+        return await self._request("fs/copy", params, models.EmptyResponse)
+
+    async def initialized(self) -> None:
+        """Client notification that completes the handshake; its params are ignored."""
+        await self._notify("initialized", models.InitializedParams())

@@ -1,0 +1,951 @@
+# Generated from schema/exec-server.openrpc.json by `make codegen` (codegen/generate.py); do not edit.
+"""Pydantic models of every params, result and notification of the exec-server API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from execwire.wire import (
+    I32,
+    I64,
+    U16,
+    U64,
+    Base64Bytes,
+    NonZeroUsize,
+    PathUri,
+    Usize,
+    Uuid,
+    WireModel,
+)
+from pydantic import ConfigDict, Field
+
+
+class InitializeParams(WireModel):
+    """
+    Params of `initialize`: Open or resume a session on this connection.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    client_name: Annotated[str, Field(alias="clientName")]
+    """
+    Informational client name.
+    """
+    resume_session_id: Annotated[
+        str | None,
+        Field(alias="resumeSessionId", json_schema_extra={"emit-null": True}),
+    ] = None
+    """
+    Resume this detached session instead of creating one.
+    """
+
+
+class InitializedParams(WireModel):
+    """
+    Params of `initialized`: Client notification that completes the handshake; its params are ignored.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+
+
+class EnvironmentInfoParams(WireModel):
+    """
+    Params of `environment/info`: Describe the executor host: shell, cwd, home, temp dirs, capabilities.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+
+
+class EnvironmentStatusParams(WireModel):
+    """
+    Params of `environment/status`: Report whether the executor is ready.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+
+
+class TerminateParams(WireModel):
+    """
+    Params of `process/terminate`: Kill a process and its whole process group.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    process_id: Annotated[str, Field(alias="processId")]
+
+
+class JsonRpcRequest(WireModel):
+    """
+    A request. The id is a string or a signed 64-bit integer and is echoed with its type; anything else is a malformed message.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    id: str | I64
+    method: str
+    params: Any | None = None
+    """
+    One object; absent is taken as null.
+    """
+    trace: Any | None = None
+    """
+    W3C trace carrier {traceparent, tracestate}.
+    """
+
+
+class JsonRpcNotification(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    method: str
+    params: Any | None = None
+
+
+class JsonRpcResponse(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    id: str | I64
+    result: Any
+
+
+class JsonRpcErrorObject(WireModel):
+    """
+    The error member of an error response. The exec-server never sets data.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    code: I64
+    """
+    Signed 64-bit integer.
+    """
+    message: str
+    data: Any | None = None
+
+
+class EnvironmentShell(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    name: str
+    """
+    Shell kind: bash, zsh, sh, powershell, cmd.
+    """
+    path: str
+    """
+    Native path or command name of the shell.
+    """
+
+
+class EnvironmentCapabilities(WireModel):
+    """
+    Optional features the executor serves. Advertising one commits the executor to its methods.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    network_proxy_launch: Annotated[bool, Field(alias="networkProxyLaunch")] = False
+    network_proxy_review_domains: Annotated[
+        bool, Field(alias="networkProxyReviewDomains")
+    ] = False
+    credential_masking: Annotated[bool, Field(alias="credentialMasking")] = False
+    credential_masking_custom_providers: Annotated[
+        bool, Field(alias="credentialMaskingCustomProviders")
+    ] = False
+    capability_discovery_sandbox: Annotated[
+        bool, Field(alias="capabilityDiscoverySandbox")
+    ] = False
+    fs_watch_missing: Annotated[bool, Field(alias="fsWatchMissing")] = False
+    capability_discovery_v2: Annotated[bool, Field(alias="capabilityDiscoveryV2")] = (
+        False
+    )
+    environment_config_read: Annotated[bool, Field(alias="environmentConfigRead")] = (
+        False
+    )
+    http_header_env_vars: Annotated[bool, Field(alias="httpHeaderEnvVars")] = False
+    sandboxed_file_streaming: Annotated[bool, Field(alias="sandboxedFileStreaming")] = (
+        False
+    )
+    file_write_streaming: Annotated[bool, Field(alias="fileWriteStreaming")] = False
+    shell_snapshot_v2: Annotated[bool, Field(alias="shellSnapshotV2")] = False
+    windows_mxc: Annotated[bool, Field(alias="windowsMxc")] = False
+    linux_root_write_preserves_devices: Annotated[
+        bool, Field(alias="linuxRootWritePreservesDevices")
+    ] = False
+    linux_approved_root_write_preserves_restrictions: Annotated[
+        bool, Field(alias="linuxApprovedRootWritePreservesRestrictions")
+    ] = False
+
+
+class EnvironmentInfo(WireModel):
+    """
+    The executor host as environment/info and initialize report it.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    shell: EnvironmentShell
+    executor_version: Annotated[str, Field(alias="executorVersion")] = "0.0.0"
+    provider_id: Annotated[str | None, Field(alias="providerId")] = None
+    """
+    Stable identifier of the executor provider (sha256:...).
+    """
+    cwd: Annotated[PathUri | None, Field(json_schema_extra={"emit-null": True})] = None
+    """
+    The executor's working directory.
+    """
+    user_home_dir: Annotated[PathUri | None, Field(alias="userHomeDir")] = None
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    platform_os: Annotated[str | None, Field(alias="platformOs")] = None
+    """
+    linux, macos or windows.
+    """
+    prepend_path_dirs: Annotated[
+        list[PathUri] | None, Field(alias="prependPathDirs")
+    ] = None
+    temporary_directories: Annotated[
+        list[PathUri] | None, Field(alias="temporaryDirectories")
+    ] = None
+    temp_dir: Annotated[PathUri | None, Field(alias="tempDir")] = None
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    capabilities: EnvironmentCapabilities | None = None
+
+
+class EnvironmentStatusResponse(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    status: str
+    """
+    "ready" when the executor serves requests.
+    """
+
+
+class EmptyResponse(WireModel):
+    """
+    The result {} of methods that return nothing.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+
+
+class ExecEnvPolicy(WireModel):
+    """
+    How the child environment is derived from the executor's own, before env is overlaid.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    inherit: Literal["core", "all", "none"]
+    """
+    core: HOME, LOGNAME, PATH, SHELL, USER, TMPDIR, TEMP, TMP, LANG, LC_ALL, LC_CTYPE.
+    """
+    ignore_default_excludes: Annotated[bool, Field(alias="ignoreDefaultExcludes")]
+    """
+    Keep names matching *KEY*, *SECRET*, *TOKEN*.
+    """
+    exclude: list[str]
+    """
+    Case-insensitive globs of names to drop.
+    """
+    set: dict[str, str]
+    """
+    Variables to set.
+    """
+    include_only: Annotated[list[str], Field(alias="includeOnly")]
+    """
+    When non-empty, keep only matching names.
+    """
+
+
+class ManagedNetwork(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    loopback_ports: Annotated[list[U16], Field(alias="loopbackPorts")] = []
+    allow_local_binding: Annotated[bool, Field(alias="allowLocalBinding")] = False
+
+
+class ExecMetadata(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+        arbitrary_types_allowed=True,
+    )
+    thread_id: Annotated[Uuid | None, Field(alias="threadId")] = None
+    tool_call_id: Annotated[str | None, Field(alias="toolCallId")] = None
+
+
+class ProcessOutputChunk(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    seq: U64
+    """
+    Unsigned 64-bit integer.
+    """
+    stream: Literal["stdout", "stderr", "pty"]
+    chunk: Annotated[
+        Base64Bytes, Field(json_schema_extra={"contentEncoding": "base64"})
+    ]
+    """
+    Raw bytes as standard base64 with padding (RFC 4648 section 4).
+    """
+
+
+class ReadResponse(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    chunks: list[ProcessOutputChunk]
+    """
+    Retained chunks with seq > afterSeq, ascending.
+    """
+    next_seq: Annotated[U64, Field(alias="nextSeq")]
+    """
+    Cursor: continue with afterSeq = nextSeq - 1.
+    """
+    exited: bool
+    exit_code: Annotated[
+        I32 | None, Field(alias="exitCode", json_schema_extra={"emit-null": True})
+    ] = None
+    closed: bool
+    failure: Annotated[str | None, Field(json_schema_extra={"emit-null": True})] = None
+    """
+    Always null from a server.
+    """
+    sandbox_denied: Annotated[bool, Field(alias="sandboxDenied")] = False
+
+
+class WriteResponse(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    status: Literal["accepted", "unknownProcess", "stdinClosed", "starting"]
+
+
+class TerminateResponse(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    running: bool
+    """
+    The process was running and has been killed.
+    """
+
+
+class FsReadFileResponse(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    data_base64: Annotated[
+        str, Field(alias="dataBase64", json_schema_extra={"contentEncoding": "base64"})
+    ]
+
+
+class FsGetMetadataResponse(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    is_directory: Annotated[bool, Field(alias="isDirectory")]
+    is_file: Annotated[bool, Field(alias="isFile")]
+    is_symlink: Annotated[bool, Field(alias="isSymlink")]
+    size: U64
+    """
+    Unsigned 64-bit integer.
+    """
+    created_at_ms: Annotated[I64, Field(alias="createdAtMs")]
+    """
+    Unix epoch ms; 0 where the platform has no birth time.
+    """
+    modified_at_ms: Annotated[I64, Field(alias="modifiedAtMs")]
+    """
+    Signed 64-bit integer.
+    """
+
+
+class FsDirectoryEntry(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    file_name: Annotated[str, Field(alias="fileName")]
+    is_directory: Annotated[bool, Field(alias="isDirectory")]
+    is_file: Annotated[bool, Field(alias="isFile")]
+
+
+class FsReadDirectoryResponse(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    entries: list[FsDirectoryEntry]
+
+
+class DisabledPermissionProfile(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    type: Literal["disabled"]
+
+
+class ExternalPermissionProfile(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    type: Literal["external"]
+    network: Literal["restricted", "enabled"]
+
+
+class UnrestrictedFileSystemPermissions(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    type: Literal["unrestricted"]
+
+
+class PathFileSystemPath(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    type: Literal["path"]
+    path: PathUri
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+
+
+class GlobPatternFileSystemPath(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    type: Literal["glob_pattern"]
+    pattern: str
+    """
+    Relative patterns are resolved against the sandbox cwd.
+    """
+
+
+class RootSpecialPath(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    kind: Literal["root"]
+
+
+class MinimalSpecialPath(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    kind: Literal["minimal"]
+
+
+class CurrentWorkingDirectorySpecialPath(WireModel):
+    """
+    Input alias of project_roots.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    kind: Literal["current_working_directory"]
+    subpath: str | None = None
+
+
+class ProjectRootsSpecialPath(WireModel):
+    """
+    The symbolic :workspace_roots / :project_roots entry: one concrete entry per workspace root (root/subpath).
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    kind: Literal["project_roots"]
+    subpath: str | None = None
+
+
+class TmpdirSpecialPath(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    kind: Literal["tmpdir"]
+
+
+class SlashTmpSpecialPath(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    kind: Literal["slash_tmp"]
+
+
+class UnknownSpecialPath(WireModel):
+    """
+    Forward-compatible placeholder; ignored by executors.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    kind: Literal["unknown"]
+    path: str
+    subpath: str | None = None
+
+
+class ReadParams(WireModel):
+    """
+    Params of `process/read`: Read retained output after a seq cursor, optionally long-polling.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    process_id: Annotated[str, Field(alias="processId")]
+    after_seq: Annotated[U64 | None, Field(alias="afterSeq")] = None
+    """
+    Return chunks with seq greater than this (default 0: from the start).
+    """
+    max_bytes: Annotated[Usize | None, Field(alias="maxBytes")] = None
+    """
+    Byte budget; the first eligible chunk is always returned.
+    """
+    wait_ms: Annotated[U64 | None, Field(alias="waitMs")] = None
+    """
+    Long-poll timeout in milliseconds (default 0).
+    """
+
+
+class WriteParams(WireModel):
+    """
+    Params of `process/write`: Write bytes to a process's stdin (idempotent per writeId).
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    process_id: Annotated[str, Field(alias="processId")]
+    chunk: Annotated[
+        Base64Bytes, Field(json_schema_extra={"contentEncoding": "base64"})
+    ]
+    """
+    Raw bytes as standard base64 with padding (RFC 4648 section 4).
+    """
+    write_id: Annotated[str, Field(alias="writeId", min_length=1)]
+    """
+    Idempotency key: a repeated id is accepted without writing again.
+    """
+
+
+class SignalParams(WireModel):
+    """
+    Params of `process/signal`: Interrupt a process (SIGINT to its process group).
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    process_id: Annotated[str, Field(alias="processId")]
+    signal: Literal["interrupt"]
+
+
+class ProcessOutputNotification(WireModel):
+    """
+    Params of `process/output`: A chunk of process output (at most 8 KiB), pushed to the attached connection.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    process_id: Annotated[str, Field(alias="processId")]
+    seq: U64
+    """
+    Unsigned 64-bit integer.
+    """
+    stream: Literal["stdout", "stderr", "pty"]
+    chunk: Annotated[
+        Base64Bytes, Field(json_schema_extra={"contentEncoding": "base64"})
+    ]
+    """
+    Raw bytes as standard base64 with padding (RFC 4648 section 4).
+    """
+
+
+class ProcessExitedNotification(WireModel):
+    """
+    Params of `process/exited`: The process exited; output may still follow until process/closed.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    process_id: Annotated[str, Field(alias="processId")]
+    seq: U64
+    """
+    Unsigned 64-bit integer.
+    """
+    exit_code: Annotated[I32, Field(alias="exitCode")]
+    """
+    Exit status; 128+signal when killed by a signal (1 for PTY processes).
+    """
+    sandbox_denied: Annotated[bool, Field(alias="sandboxDenied")] = False
+    """
+    The exit is classified as a sandbox denial.
+    """
+
+
+class ProcessClosedNotification(WireModel):
+    """
+    Params of `process/closed`: Exit recorded and every output stream at EOF: always the last event of a process.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    process_id: Annotated[str, Field(alias="processId")]
+    seq: U64
+    """
+    Unsigned 64-bit integer.
+    """
+
+
+class JsonRpcErrorResponse(WireModel):
+    """
+    An error reply. Malformed messages are answered with id -1.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    id: str | I64
+    error: JsonRpcErrorObject
+
+
+class InitializeResponse(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    session_id: Annotated[str, Field(alias="sessionId")]
+    """
+    UUIDv4 of the session; a bearer secret for resume.
+    """
+    environment_info: Annotated[
+        EnvironmentInfo | None, Field(alias="environmentInfo")
+    ] = None
+
+
+class ExecResponse(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    process_id: Annotated[str, Field(alias="processId")]
+    sandbox_type: Annotated[
+        Literal["none", "macosSeatbelt", "linuxSeccomp", "windowsRestrictedToken"] | None,
+        Field(alias="sandboxType"),
+    ] = None
+    """
+    Which sandbox wrapper ran the process.
+    """
+
+
+class SpecialFileSystemPath(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    type: Literal["special"]
+    value: Annotated[
+        RootSpecialPath | MinimalSpecialPath | CurrentWorkingDirectorySpecialPath | ProjectRootsSpecialPath | TmpdirSpecialPath | SlashTmpSpecialPath | UnknownSpecialPath,
+        Field(discriminator="kind"),
+    ]
+
+
+class FileSystemSandboxEntry(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    path: Annotated[
+        PathFileSystemPath | GlobPatternFileSystemPath | SpecialFileSystemPath,
+        Field(discriminator="type"),
+    ]
+    access: Literal["read", "write", "deny", "none"]
+    """
+    none is an alias of deny. Precedence among equally specific paths: deny > write > read.
+    """
+    missing_path_behavior: Literal["skip"] | None = None
+
+
+class RestrictedFileSystemPermissions(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    type: Literal["restricted"]
+    entries: list[FileSystemSandboxEntry]
+    glob_scan_max_depth: NonZeroUsize | None = None
+
+
+class ManagedPermissionProfile(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    type: Literal["managed"]
+    network: Literal["restricted", "enabled"]
+    file_system: Annotated[
+        RestrictedFileSystemPermissions | UnrestrictedFileSystemPermissions,
+        Field(discriminator="type"),
+    ]
+
+
+class FileSystemSandboxContext(WireModel):
+    """
+    Portable sandbox intent; the executor binds it to its own roots.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    permissions: Annotated[
+        ManagedPermissionProfile | DisabledPermissionProfile | ExternalPermissionProfile,
+        Field(discriminator="type"),
+    ]
+    cwd: PathUri | None = None
+    """
+    Sandbox cwd for cwd-relative entries.
+    """
+    workspace_roots: Annotated[list[PathUri] | None, Field(alias="workspaceRoots")] = (
+        None
+    )
+    """
+    Roots that project_roots entries expand to (the symbolic :workspace_roots).
+    """
+    user_home_dir: Annotated[PathUri | None, Field(alias="userHomeDir")] = None
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    temporary_directories: Annotated[
+        list[PathUri] | None, Field(alias="temporaryDirectories")
+    ] = None
+    windows_sandbox_level: Annotated[
+        Literal["disabled", "restricted-token", "elevated"],
+        Field(alias="windowsSandboxLevel"),
+    ]
+    windows_sandbox_private_desktop: Annotated[
+        bool, Field(alias="windowsSandboxPrivateDesktop")
+    ] = False
+    windows_sandbox_proxy_settings_mode: Annotated[
+        Literal["reconcile", "preserve"] | None,
+        Field(alias="windowsSandboxProxySettingsMode"),
+    ] = None
+    use_legacy_landlock: Annotated[bool, Field(alias="useLegacyLandlock")] = False
+
+
+class ExecParams(WireModel):
+    """
+    Params of `process/start`: Start a process (pipes or a PTY) under a client-chosen process id.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    process_id: Annotated[str, Field(alias="processId")]
+    """
+    Client-chosen handle, unique within the session.
+    """
+    argv: Annotated[list[str], Field(min_length=1)]
+    """
+    Program and arguments; argv[0] is looked up on the child's PATH.
+    """
+    cwd: PathUri
+    """
+    Working directory of the child.
+    """
+    env_policy: Annotated[ExecEnvPolicy | None, Field(alias="envPolicy")] = None
+    """
+    Build the child environment from the executor's own; env is overlaid on the result. Absent: env is used verbatim.
+    """
+    env: dict[str, str]
+    """
+    Exact child environment, or the overlay when envPolicy is given.
+    """
+    tty: bool
+    """
+    Run under a 24x80 PTY; output is reported as stream `pty`.
+    """
+    pipe_stdin: Annotated[bool, Field(alias="pipeStdin")] = False
+    """
+    Keep stdin of a non-tty process writable through process/write.
+    """
+    arg0: Annotated[str | None, Field(json_schema_extra={"emit-null": True})] = None
+    """
+    argv[0] as the child sees it.
+    """
+    sandbox: FileSystemSandboxContext | None = None
+    """
+    Portable sandbox intent; null runs unsandboxed.
+    """
+    enforce_managed_network: Annotated[bool, Field(alias="enforceManagedNetwork")] = (
+        False
+    )
+    """
+    Require the managed network proxy.
+    """
+    managed_network: Annotated[ManagedNetwork | None, Field(alias="managedNetwork")] = (
+        None
+    )
+    """
+    Network sandbox facts.
+    """
+    metadata: ExecMetadata | None = None
+    """
+    Telemetry identifiers sent by the Codex agent.
+    """
+
+
+class FsReadFileParams(WireModel):
+    """
+    Params of `fs/readFile`: Read a whole file (at most 512 MiB) as base64.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    path: PathUri
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    sandbox: FileSystemSandboxContext | None = None
+    follow_symlinks: Annotated[bool | None, Field(alias="followSymlinks")] = None
+    """
+    false: refuse symbolic links anywhere in the path.
+    """
+
+
+class FsWriteFileParams(WireModel):
+    """
+    Params of `fs/writeFile`: Create or truncate a file with the given bytes.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    path: PathUri
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    data_base64: Annotated[
+        str, Field(alias="dataBase64", json_schema_extra={"contentEncoding": "base64"})
+    ]
+    """
+    Standard base64 with padding; invalid data is -32600.
+    """
+    sandbox: FileSystemSandboxContext | None = None
+    follow_symlinks: Annotated[bool | None, Field(alias="followSymlinks")] = None
+
+
+class FsCreateDirectoryParams(WireModel):
+    """
+    Params of `fs/createDirectory`: Create a directory (recursive by default, like mkdir -p).
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    path: PathUri
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    recursive: bool | None = None
+    """
+    Default true.
+    """
+    sandbox: FileSystemSandboxContext | None = None
+    follow_symlinks: Annotated[bool | None, Field(alias="followSymlinks")] = None
+
+
+class FsGetMetadataParams(WireModel):
+    """
+    Params of `fs/getMetadata`: Stat a path (following symlinks; isSymlink comes from lstat).
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    path: PathUri
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    sandbox: FileSystemSandboxContext | None = None
+    follow_symlinks: Annotated[bool | None, Field(alias="followSymlinks")] = None
+
+
+class FsReadDirectoryParams(WireModel):
+    """
+    Params of `fs/readDirectory`: List a directory's entries (no . or ..; unreadable entries skipped).
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    path: PathUri
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    sandbox: FileSystemSandboxContext | None = None
+
+
+class FsRemoveParams(WireModel):
+    """
+    Params of `fs/remove`: Remove a file, symlink or directory (recursive and force by default).
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    path: PathUri
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    recursive: bool | None = None
+    """
+    Default true.
+    """
+    force: bool | None = None
+    """
+    Default true: a missing path is not an error.
+    """
+    sandbox: FileSystemSandboxContext | None = None
+    follow_symlinks: Annotated[bool | None, Field(alias="followSymlinks")] = None
+
+
+class FsCopyParams(WireModel):
+    """
+    Params of `fs/copy`: Copy a file, symlink or (with recursive) a directory tree.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    source_path: Annotated[PathUri, Field(alias="sourcePath")]
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    destination_path: Annotated[PathUri, Field(alias="destinationPath")]
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    recursive: bool
+    sandbox: FileSystemSandboxContext | None = None

@@ -1,0 +1,1 @@
+"""execwire_server: a Codex-compatible exec-server."""
