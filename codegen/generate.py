@@ -186,8 +186,9 @@ def bundle_schema(document: dict[str, Any]) -> dict[str, Any]:
             "x-rust-name": method["x-rust-name"],
             "properties": properties,
         }
-        if method.get("x-params-unit"):
-            params_schema["x-params-unit"] = True
+        for key in ("x-params-unit", "x-rust-field-count"):
+            if key in method:
+                params_schema[key] = method[key]
         if required:
             params_schema["required"] = required
         defs[method["x-params-model"]] = params_schema

@@ -27,20 +27,25 @@ class Base64DecodeError(ValueError):
 
 def encode(data: bytes | bytearray | memoryview) -> str:
     """Encode bytes as standard base64 with padding."""
-    return pybase64.b64encode(data).decode("ascii")
+    return pybase64.b64encode_as_string(data)
 
 
 def decode(text: str | bytes) -> bytes:
     """Decode canonical standard base64, raising `Base64DecodeError` like the reference."""
+    # Valid input (the common case, and often megabytes) is decoded without copying the
+    # str to bytes first; only the last quad can still hide a non-canonical encoding.
+    if len(text) % 4 == 0:
+        padding_inside = text.find("=", 0, -2) >= 0 if isinstance(text, str) else _PAD in text[:-2]
+        if not padding_inside:
+            try:
+                decoded = pybase64.b64decode(text, validate=True)
+            except (binascii.Error, ValueError):
+                pass
+            else:
+                tail = text[-4:]
+                if _trailing_bits_are_zero(tail.encode("ascii") if isinstance(tail, str) else tail):
+                    return decoded
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    if len(raw) % 4 == 0 and _PAD not in raw[:-2]:
-        try:
-            decoded = pybase64.b64decode(raw, validate=True)
-        except (binascii.Error, ValueError):
-            pass
-        else:
-            if _trailing_bits_are_zero(raw):
-                return decoded
     return _decode_exact(raw)
 
 

@@ -1,9 +1,168 @@
-"""The `execwire-server` entrypoint (placeholder until the server issue lands)."""
+"""`execwire-server`: a Codex-compatible exec-server.
 
+    execwire-server --listen ws://127.0.0.1:0      websocket (prints the bound URL first)
+    execwire-server --listen stdio                 newline-delimited JSON on stdin/stdout
+
+The websocket listener can require a bearer token, read from the environment variable
+EXECWIRE_CONNECTION_TOKEN (or the reference's CODEX_EXEC_SERVER_CONNECTION_TOKEN) or from
+--connection-token-file. SIGTERM and SIGINT stop accepting, end every session and kill
+their processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import logging
+import os
+import signal
 import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .server import ExecServer
+from .sessions import DETACHED_SESSION_TTL_SECONDS, EXITED_PROCESS_RETENTION_SECONDS
+from .transports import DEFAULT_MAX_MESSAGE_BYTES, serve_stdio, serve_websocket
+
+__all__ = ["ListenUrl", "main", "parse_listen_url"]
+
+TOKEN_ENVIRONMENT_VARIABLES = ("EXECWIRE_CONNECTION_TOKEN", "CODEX_EXEC_SERVER_CONNECTION_TOKEN")
 
 
-def main() -> int:
-    """Refuse to run: the server is not implemented yet."""
-    print("execwire-server: not implemented yet (the exec-server core is still to come)", file=sys.stderr)
-    return 2
+@dataclass(frozen=True)
+class ListenUrl:
+    """Where to listen: stdio, or a websocket on an IP literal and port."""
+
+    stdio: bool
+    host: str = ""
+    port: int = 0
+
+
+def parse_listen_url(text: str) -> ListenUrl:
+    """Parse `--listen` with the reference's grammar and error texts."""
+    if text in ("stdio", "stdio://"):
+        return ListenUrl(stdio=True)
+    if not text.startswith("ws://"):
+        raise ValueError(f"unsupported --listen URL `{text}`; expected `ws://IP:PORT` or `stdio`")
+    invalid = ValueError(f"invalid websocket --listen URL `{text}`; expected `ws://IP:PORT`")
+    authority = text[len("ws://") :]
+    if authority.startswith("["):
+        host, _, rest = authority[1:].partition("]")
+        if not rest.startswith(":"):
+            raise invalid
+        port_text = rest[1:]
+    else:
+        host, _, port_text = authority.rpartition(":")
+    try:
+        address = ipaddress.ip_address(host)
+        port = int(port_text)
+    except ValueError:
+        raise invalid from None
+    if not port_text.isdigit() or not 0 <= port <= 65535:
+        raise invalid
+    return ListenUrl(stdio=False, host=str(address), port=port)
+
+
+def _read_token(path: Path | None) -> str | None:
+    if path is not None:
+        token = path.read_text(encoding="utf-8").strip()
+        if not token:
+            raise ValueError(f"connection token file {path} is empty")
+        return token
+    for name in TOKEN_ENVIRONMENT_VARIABLES:
+        value = os.environ.get(name)
+        if value:
+            return value
+    return None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="execwire-server", description=__doc__.splitlines()[0] if __doc__ else None
+    )
+    parser.add_argument("--listen", default="ws://127.0.0.1:0", help="ws://IP:PORT or stdio (default %(default)s)")
+    parser.add_argument(
+        "--concurrent-requests",
+        type=int,
+        default=1,
+        metavar="N",
+        help="requests per connection served at once after `initialized` (default 1: in order)",
+    )
+    parser.add_argument("--connection-token-file", type=Path, help="require this bearer token (websocket)")
+    parser.add_argument(
+        "--detached-session-ttl",
+        type=float,
+        default=DETACHED_SESSION_TTL_SECONDS,
+        metavar="SECONDS",
+        help="keep a disconnected session this long (default %(default)s)",
+    )
+    parser.add_argument(
+        "--process-retention",
+        type=float,
+        default=EXITED_PROCESS_RETENTION_SECONDS,
+        metavar="SECONDS",
+        help="keep a closed process readable this long (default %(default)s)",
+    )
+    parser.add_argument(
+        "--max-message-bytes",
+        type=int,
+        default=DEFAULT_MAX_MESSAGE_BYTES,
+        help="largest websocket message accepted (default %(default)s)",
+    )
+    parser.add_argument("--log-level", default="WARNING", help="logging level on stderr")
+    return parser
+
+
+async def _run(args: argparse.Namespace, listen: ListenUrl, token: str | None) -> None:
+    exec_server = ExecServer(
+        concurrent_requests=args.concurrent_requests,
+        detached_session_ttl=args.detached_session_ttl,
+        process_retention=args.process_retention,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        if listen.stdio:
+            serving = asyncio.create_task(serve_stdio(exec_server))
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            serving.cancel()
+            stopping.cancel()
+        else:
+            server = await serve_websocket(
+                exec_server, listen.host, listen.port, token=token, max_message_bytes=args.max_message_bytes
+            )
+            socket_name = next(iter(server.sockets)).getsockname()
+            host = f"[{socket_name[0]}]" if ":" in socket_name[0] else socket_name[0]
+            print(f"ws://{host}:{socket_name[1]}", flush=True)
+            await stop.wait()
+            server.close(close_connections=True)
+    finally:
+        await exec_server.shutdown()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `execwire-server`."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        listen = parse_listen_url(args.listen)
+        token = _read_token(args.connection_token_file)
+    except (ValueError, OSError) as error:
+        print(f"execwire-server: {error}", file=sys.stderr)
+        return 2
+    if args.concurrent_requests < 1:
+        print("execwire-server: --concurrent-requests must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(_run(args, listen, token))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -57,7 +57,6 @@ READ_ONLY_SANDBOX = {
     "cwd": "file:///home/me/proj",
     "workspaceRoots": ["file:///home/me/proj"],
     "windowsSandboxLevel": "disabled",
-    "windowsSandboxPrivateDesktop": False,
     "windowsSandboxProxySettingsMode": "reconcile",
     "useLegacyLandlock": False,
 }
@@ -216,7 +215,6 @@ ROUND_TRIPS: list[tuple[type[WireModel], dict[str, Any]]] = [
             "userHomeDir": "file:///home/me",
             "temporaryDirectories": ["file:///tmp"],
             "windowsSandboxLevel": "restricted-token",
-            "windowsSandboxPrivateDesktop": True,
             "windowsSandboxProxySettingsMode": "preserve",
             "useLegacyLandlock": False,
         },
@@ -225,8 +223,8 @@ ROUND_TRIPS: list[tuple[type[WireModel], dict[str, Any]]] = [
         models.FileSystemSandboxContext,
         {
             "permissions": {"type": "external", "network": "enabled"},
+            "workspaceRoots": [],
             "windowsSandboxLevel": "disabled",
-            "windowsSandboxPrivateDesktop": False,
             "useLegacyLandlock": False,
         },
     ),

@@ -703,11 +703,11 @@ class ManagedPermissionProfile(WireModel):
         validate_by_name=True,
     )
     type: Literal["managed"]
-    network: Literal["restricted", "enabled"]
     file_system: Annotated[
         RestrictedFileSystemPermissions | UnrestrictedFileSystemPermissions,
         Field(discriminator="type"),
     ]
+    network: Literal["restricted", "enabled"]
 
 
 class FileSystemSandboxContext(WireModel):
@@ -726,26 +726,24 @@ class FileSystemSandboxContext(WireModel):
     """
     Sandbox cwd for cwd-relative entries.
     """
-    workspace_roots: Annotated[list[PathUri] | None, Field(alias="workspaceRoots")] = (
-        None
-    )
+    workspace_roots: Annotated[list[PathUri], Field(alias="workspaceRoots")] = []
     """
     Roots that project_roots entries expand to (the symbolic :workspace_roots).
     """
     user_home_dir: Annotated[PathUri | None, Field(alias="userHomeDir")] = None
     """
-    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    Resolves home-relative entries.
     """
     temporary_directories: Annotated[
         list[PathUri] | None, Field(alias="temporaryDirectories")
     ] = None
+    """
+    Resolves tmpdir entries.
+    """
     windows_sandbox_level: Annotated[
-        Literal["disabled", "restricted-token", "elevated"],
+        Literal["disabled", "restricted-token", "elevated", "mxc"],
         Field(alias="windowsSandboxLevel"),
     ]
-    windows_sandbox_private_desktop: Annotated[
-        bool, Field(alias="windowsSandboxPrivateDesktop")
-    ] = False
     windows_sandbox_proxy_settings_mode: Annotated[
         Literal["reconcile", "preserve"] | None,
         Field(alias="windowsSandboxProxySettingsMode"),

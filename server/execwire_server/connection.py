@@ -1,0 +1,416 @@
+"""One client connection: lifecycle gate, ordering, dispatch through the generated table.
+
+A transport hands this module raw messages and takes encoded replies; it knows nothing of
+methods. The connection classifies each message, enforces the reference's lifecycle rules,
+decodes params (`params.decode_params`) and calls the generated `REQUESTS[method].invoke`
+on itself: it implements the generated `RequestHandler` protocol by delegating to the
+session (processes), the filesystem and the environment description.
+
+Requests are handled one at a time in arrival order by default, like the reference; with
+`concurrent_requests > 1` requests after `initialized` run concurrently, with a control lane
+for `environment/*`, `process/signal` and `process/terminate`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections import deque
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+import orjson
+
+from execwire import pathuri
+from execwire.protocol import models
+from execwire.protocol.methods import REQUESTS, RequestSpec
+
+from . import jsonrpc_errors
+from .envpolicy import child_environment
+from .errors import INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, RpcError
+from .params import DeferredParamsError, ParamsError, decode_params
+from .processes import SpawnRequest
+from .sessions import Session
+
+if TYPE_CHECKING:
+    from .server import ExecServer
+
+__all__ = ["Connection", "Transport"]
+
+logger = logging.getLogger(__name__)
+
+OUTBOUND_CAPACITY: Final = 128
+INBOUND_CAPACITY: Final = 128
+CONTROL_LANE: Final = frozenset(
+    {"environment/info", "environment/status", "process/signal", "process/terminate"}
+)
+SANDBOX_REFUSAL: Final = "sandbox intent cannot be enforced on this executor"
+
+
+class Transport(Protocol):
+    """Moves whole JSON-RPC messages; knows nothing of their meaning."""
+
+    @property
+    def label(self) -> str:
+        """Peer label in malformed-message errors, e.g. `exec-server websocket 127.0.0.1:5`."""
+
+    @property
+    def parse_error_prefix(self) -> str:
+        """`failed to parse websocket JSON-RPC message from ` and the like."""
+
+    async def receive(self) -> bytes | None:
+        """The next message, or None when the peer is gone."""
+
+    async def send(self, message: bytes) -> None:
+        """Send one encoded message; raises ConnectionError when the peer is gone."""
+
+    def abort(self) -> None:
+        """Drop the connection at once, without a closing handshake."""
+
+
+class _Outbound:
+    """Bounded queue of encoded messages to the peer; full means back-pressure, not loss."""
+
+    def __init__(self, capacity: int) -> None:
+        self._items: deque[bytes] = deque()
+        self._capacity = capacity
+        self._not_full = asyncio.Event()
+        self._not_full.set()
+        self._not_empty = asyncio.Event()
+        self.closed = False
+
+    async def put(self, message: bytes) -> None:
+        while len(self._items) >= self._capacity and not self.closed:
+            self._not_full.clear()
+            await self._not_full.wait()
+        if self.closed:
+            return
+        self._items.append(message)
+        self._not_empty.set()
+
+    async def take(self) -> bytes | None:
+        while not self._items:
+            if self.closed:
+                return None
+            self._not_empty.clear()
+            await self._not_empty.wait()
+        message = self._items.popleft()
+        self._not_full.set()
+        return message
+
+    def close(self) -> None:
+        self.closed = True
+        self._items.clear()
+        self._not_full.set()
+        self._not_empty.set()
+
+
+class Connection:
+    """Serves one transport connection (implements the generated `RequestHandler`)."""
+
+    def __init__(self, server: ExecServer, transport: Transport) -> None:
+        self._server = server
+        self._transport = transport
+        self._outbound = _Outbound(OUTBOUND_CAPACITY)
+        self._session: Session | None = None
+        self._initialize_requested = False
+        self._initialized = False
+        self._closing = False
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._semaphore = asyncio.Semaphore(max(1, server.concurrent_requests))
+
+    # -- the session's view of this connection -----------------------------------------
+
+    async def send_notification(self, message: bytes) -> None:
+        """Queue a notification of the attached session."""
+        await self._outbound.put(message)
+
+    # -- main loop -----------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Serve until the peer disconnects or breaks the protocol, then detach."""
+        writer = asyncio.create_task(self._write_loop())
+        inbound: asyncio.Queue[bytes | None] = asyncio.Queue(INBOUND_CAPACITY)
+        reader = asyncio.create_task(self._read_loop(inbound))
+        try:
+            await self._dispatch_loop(inbound)
+        finally:
+            self._closing = True
+            reader.cancel()
+            for task in list(self._in_flight):
+                task.cancel()
+            if self._in_flight:
+                await asyncio.gather(*self._in_flight, return_exceptions=True)
+            if self._session is not None:
+                self._server.sessions.detach(self._session, self)
+            self._outbound.close()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+
+    async def _read_loop(self, inbound: asyncio.Queue[bytes | None]) -> None:
+        try:
+            while True:
+                message = await self._transport.receive()
+                if message is None:
+                    break
+                await inbound.put(message)
+        finally:
+            # A disconnect cancels whatever request is running, like the reference.
+            for task in list(self._in_flight):
+                task.cancel()
+            with contextlib.suppress(asyncio.QueueFull):
+                inbound.put_nowait(None)
+
+    async def _write_loop(self) -> None:
+        while (message := await self._outbound.take()) is not None:
+            try:
+                await self._transport.send(message)
+            except ConnectionError:
+                self._outbound.close()
+                return
+
+    async def _dispatch_loop(self, inbound: asyncio.Queue[bytes | None]) -> None:
+        while (raw := await inbound.get()) is not None:
+            if self._session is not None and self._session.attachment is not self:
+                self._abort("session resumed elsewhere")
+                return
+            message = jsonrpc_errors.explain(raw)
+            if isinstance(message, jsonrpc_errors.Malformed):
+                await self._reply_error(
+                    -1,
+                    INVALID_REQUEST,
+                    f"{self._transport.parse_error_prefix}{self._transport.label}: {message.message}",
+                )
+            elif isinstance(message, jsonrpc_errors.Request):
+                await self._start_request(message.id, message.method, message.params)
+            elif isinstance(message, jsonrpc_errors.Notification):
+                if message.method != "initialized" or not self._initialize_requested or self._session is None:
+                    self._abort(f"unexpected notification {message.method!r}")
+                    return
+                self._initialized = True
+            else:
+                self._abort("client sent a response")
+                return
+            if self._closing:
+                return
+
+    async def _start_request(self, request_id: int | str, method: str, raw_params: Any) -> None:
+        task = asyncio.create_task(self._handle_request(request_id, method, raw_params))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+        concurrent = self._server.concurrent_requests > 1 and self._initialized
+        if not concurrent:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def _abort(self, reason: str) -> None:
+        logger.info("closing connection %s: %s", self._transport.label, reason)
+        self._closing = True
+        self._transport.abort()
+
+    # -- one request ---------------------------------------------------------------------
+
+    async def _handle_request(self, request_id: int | str, method: str, raw_params: Any) -> None:
+        try:
+            result = await self._serve(method, raw_params)
+        except RpcError as error:
+            await self._reply_error(request_id, error.code, error.message)
+        except ParamsError as error:
+            await self._reply_error(request_id, INVALID_PARAMS, error.message)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # a handler bug must not take the connection down
+            logger.exception("internal error serving %s", method)
+            await self._reply_error(request_id, INTERNAL_ERROR, str(error) or type(error).__name__)
+        else:
+            await self._outbound.put(orjson.dumps({"id": request_id, "result": result}))
+
+    async def _serve(self, method: str, raw_params: Any) -> dict[str, Any]:
+        spec: RequestSpec[Any, Any] | None = REQUESTS.get(method)
+        if spec is None:
+            raise RpcError(METHOD_NOT_FOUND, f"exec-server stub does not implement `{method}` yet")
+        params = decode_params(spec, raw_params)
+        self._check_gate(spec)
+        if isinstance(params, DeferredParamsError):
+            raise RpcError(INVALID_PARAMS, params.message)
+        if spec.family is not None and spec.method not in CONTROL_LANE and self._initialized:
+            async with self._semaphore:
+                result = await spec.invoke(self, params)
+        else:
+            result = await spec.invoke(self, params)
+        wire: dict[str, Any] = result.to_wire()
+        return wire
+
+    def _check_gate(self, spec: RequestSpec[Any, Any]) -> None:
+        if spec.family is None:
+            return
+        if not self._initialize_requested:
+            raise RpcError(INVALID_REQUEST, f"client must call initialize before using {spec.family} methods")
+        if not self._initialized:
+            raise RpcError(INVALID_REQUEST, f"client must send initialized before using {spec.family} methods")
+        self._check_attached()
+
+    def _check_attached(self) -> Session:
+        session = self._session
+        if session is None or session.attachment is not self:
+            raise RpcError(INVALID_REQUEST, "session has been resumed by another connection")
+        return session
+
+    async def _reply_error(self, request_id: int | str, code: int, message: str) -> None:
+        await self._outbound.put(
+            orjson.dumps({"error": {"code": code, "message": message}, "id": request_id})
+        )
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def initialize(self, params: models.InitializeParams) -> models.InitializeResponse:
+        """Create a session, or resume a detached one, attached to this connection."""
+        if self._initialize_requested:
+            raise RpcError(INVALID_REQUEST, "initialize may only be sent once per connection")
+        self._initialize_requested = True
+        try:
+            if params.resume_session_id is not None:
+                self._session = self._server.sessions.resume(params.resume_session_id, self)
+            else:
+                self._session = self._server.sessions.create(self)
+        except BaseException:
+            self._initialize_requested = False
+            raise
+        return models.InitializeResponse(
+            session_id=self._session.session_id,
+            environment_info=self._server.environment_info,
+        )
+
+    async def environment_info(self, params: models.EnvironmentInfoParams) -> models.EnvironmentInfo:
+        """Describe this executor host."""
+        return self._server.environment_info
+
+    async def environment_status(
+        self, params: models.EnvironmentStatusParams
+    ) -> models.EnvironmentStatusResponse:
+        """The executor serves requests."""
+        return models.EnvironmentStatusResponse(status="ready")
+
+    # -- processes -------------------------------------------------------------------------
+
+    async def process_start(self, params: models.ExecParams) -> models.ExecResponse:
+        """Spawn a process in this connection's session."""
+        session = self._check_attached()
+        if params.process_id in session.processes:
+            raise RpcError(INVALID_REQUEST, f"process {params.process_id} already exists")
+        if params.sandbox is not None:
+            raise RpcError(INVALID_PARAMS, SANDBOX_REFUSAL)
+        try:
+            cwd = pathuri.to_native_path(params.cwd)
+        except pathuri.PathUriError as error:
+            raise RpcError(
+                INVALID_PARAMS,
+                f"cwd URI `{params.cwd}` is not valid on this exec-server host: {error}",
+            ) from None
+        env = child_environment(params.env_policy, params.env, self._server.executor_environment)
+        # The reference always sets PWD to the resolved working directory, over the request's.
+        env["PWD"] = os.fsdecode(os.path.realpath(cwd))
+        request = SpawnRequest(
+            argv=params.argv,
+            cwd=cwd,
+            env=env,
+            tty=params.tty,
+            pipe_stdin=params.pipe_stdin,
+            arg0=params.arg0,
+        )
+        session.start_process(params.process_id, request)
+        return models.ExecResponse(process_id=params.process_id, sandbox_type="none")
+
+    async def process_read(self, params: models.ReadParams) -> models.ReadResponse:
+        """Retained output after a cursor, long-polling up to waitMs."""
+        session = self._check_attached()
+        process = session.processes.get(params.process_id)
+        if process is None:
+            raise RpcError(INVALID_REQUEST, f"unknown process id {params.process_id}")
+        after_seq = params.after_seq or 0
+        if params.wait_ms:
+            await process.wait_for_news(after_seq, params.wait_ms / 1000)
+            self._check_attached()
+        chunks, next_seq = process.buffer.read(after_seq, params.max_bytes)
+        buffer = process.buffer
+        return models.ReadResponse(
+            chunks=[
+                models.ProcessOutputChunk(seq=chunk.seq, stream=chunk.stream, chunk=chunk.data)
+                for chunk in chunks
+            ],
+            next_seq=next_seq,
+            exited=buffer.exited,
+            exit_code=buffer.exit_code,
+            closed=buffer.closed,
+            failure=None,
+            sandbox_denied=False,
+        )
+
+    async def process_write(self, params: models.WriteParams) -> models.WriteResponse:
+        """Write to a process's stdin."""
+        session = self._check_attached()
+        process = session.processes.get(params.process_id)
+        if process is None:
+            return models.WriteResponse(status="unknownProcess")
+        status = process.write(params.chunk, params.write_id)
+        return models.WriteResponse.model_validate({"status": status})
+
+    async def process_signal(self, params: models.SignalParams) -> models.EmptyResponse:
+        """Interrupt a process; unknown or exited ids are not an error."""
+        session = self._check_attached()
+        process = session.processes.get(params.process_id)
+        if process is not None:
+            process.interrupt()
+        return models.EmptyResponse()
+
+    async def process_terminate(self, params: models.TerminateParams) -> models.TerminateResponse:
+        """Kill a process group; running says whether it was still running."""
+        session = self._check_attached()
+        process = session.processes.get(params.process_id)
+        return models.TerminateResponse(running=process.terminate() if process else False)
+
+    # -- filesystem ------------------------------------------------------------------------
+
+    def _filesystem_call(self, sandbox: models.FileSystemSandboxContext | None) -> None:
+        if sandbox is not None:
+            raise RpcError(INVALID_PARAMS, SANDBOX_REFUSAL)
+
+    async def fs_read_file(self, params: models.FsReadFileParams) -> models.FsReadFileResponse:
+        """Read a whole file."""
+        self._filesystem_call(params.sandbox)
+        return await self._server.filesystem.read_file(params)
+
+    async def fs_write_file(self, params: models.FsWriteFileParams) -> models.EmptyResponse:
+        """Create or truncate a file."""
+        self._filesystem_call(params.sandbox)
+        return await self._server.filesystem.write_file(params)
+
+    async def fs_create_directory(self, params: models.FsCreateDirectoryParams) -> models.EmptyResponse:
+        """Create a directory."""
+        self._filesystem_call(params.sandbox)
+        return await self._server.filesystem.create_directory(params)
+
+    async def fs_get_metadata(self, params: models.FsGetMetadataParams) -> models.FsGetMetadataResponse:
+        """Stat a path."""
+        self._filesystem_call(params.sandbox)
+        return await self._server.filesystem.get_metadata(params)
+
+    async def fs_read_directory(
+        self, params: models.FsReadDirectoryParams
+    ) -> models.FsReadDirectoryResponse:
+        """List a directory."""
+        self._filesystem_call(params.sandbox)
+        return await self._server.filesystem.read_directory(params)
+
+    async def fs_remove(self, params: models.FsRemoveParams) -> models.EmptyResponse:
+        """Remove a path."""
+        self._filesystem_call(params.sandbox)
+        return await self._server.filesystem.remove(params)
+
+    async def fs_copy(self, params: models.FsCopyParams) -> models.EmptyResponse:
+        """Copy a path."""
+        self._filesystem_call(params.sandbox)
+        return await self._server.filesystem.copy(params)

@@ -1,0 +1,68 @@
+"""The child environment of `process/start` (I/O-free).
+
+Without an `envPolicy` the child gets exactly the request's `env`. With one, the executor's
+own environment is filtered by the policy and the request's `env` is overlaid on top.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Final
+
+from execwire.protocol.models import ExecEnvPolicy
+
+__all__ = ["CORE_VARIABLES", "DEFAULT_EXCLUDES", "child_environment"]
+
+# As observed on codex 0.169.0: USERNAME is not part of "core", the LANG/LC_* trio is.
+CORE_VARIABLES: Final = (
+    "HOME",
+    "LOGNAME",
+    "PATH",
+    "SHELL",
+    "USER",
+    "TMPDIR",
+    "TEMP",
+    "TMP",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+)
+DEFAULT_EXCLUDES: Final = ("*KEY*", "*SECRET*", "*TOKEN*")
+
+
+@lru_cache(maxsize=256)
+def _glob(pattern: str) -> re.Pattern[str]:
+    """Case-insensitive glob with `*` and `?` only; everything else is literal."""
+    parts = [".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern]
+    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
+
+
+def _matches_any(name: str, patterns: Iterable[str]) -> bool:
+    return any(_glob(pattern).fullmatch(name) for pattern in patterns)
+
+
+def child_environment(
+    policy: ExecEnvPolicy | None,
+    overlay: Mapping[str, str],
+    executor_environment: Mapping[str, str],
+) -> dict[str, str]:
+    """Apply the policy to the executor's environment, then overlay the request's env."""
+    if policy is None:
+        return dict(overlay)
+    if policy.inherit == "all":
+        result = dict(executor_environment)
+    elif policy.inherit == "core":
+        result = {k: v for k, v in executor_environment.items() if k in CORE_VARIABLES}
+    else:
+        result = {}
+    if not policy.ignore_default_excludes:
+        result = {k: v for k, v in result.items() if not _matches_any(k, DEFAULT_EXCLUDES)}
+    if policy.exclude:
+        result = {k: v for k, v in result.items() if not _matches_any(k, policy.exclude)}
+    result.update(policy.set)
+    if policy.include_only:
+        result = {k: v for k, v in result.items() if _matches_any(k, policy.include_only)}
+    result.update(overlay)
+    return result

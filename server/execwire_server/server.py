@@ -1,0 +1,61 @@
+"""The state one exec-server process shares across its connections."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Final
+
+from .connection import Connection, Transport
+from .environment import describe_host
+from .filesystem import FileSystem
+from .sessions import (
+    DETACHED_SESSION_TTL_SECONDS,
+    EXITED_PROCESS_RETENTION_SECONDS,
+    SessionRegistry,
+)
+
+__all__ = ["ExecServer"]
+
+FILESYSTEM_THREADS: Final = 8
+
+
+class ExecServer:
+    """Sessions, filesystem, host description and the live connections of one server."""
+
+    def __init__(
+        self,
+        *,
+        concurrent_requests: int = 1,
+        detached_session_ttl: float = DETACHED_SESSION_TTL_SECONDS,
+        process_retention: float = EXITED_PROCESS_RETENTION_SECONDS,
+    ) -> None:
+        self.concurrent_requests = concurrent_requests
+        self.sessions = SessionRegistry(detached_session_ttl, process_retention)
+        self._pool = ThreadPoolExecutor(FILESYSTEM_THREADS, thread_name_prefix="execwire-fs")
+        self.filesystem = FileSystem(self._pool)
+        self.environment_info = describe_host()
+        self.executor_environment = dict(os.environ)
+        self._connections: set[asyncio.Task[None]] = set()
+
+    async def serve_connection(self, transport: Transport) -> None:
+        """Serve one connection until it ends."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections.add(task)
+        try:
+            await Connection(self, transport).run()
+        finally:
+            self._connections.discard(task)
+
+    async def shutdown(self) -> None:
+        """End every connection and kill every session's processes."""
+        for task in list(self._connections):
+            task.cancel()
+        for task in list(self._connections):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.sessions.shutdown()
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,242 @@
+"""Processes over a real websocket: pipes, PTY, stdin, signals, reads, retention."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+from pathlib import Path
+
+from .rawclient import ServerProcess, connect, start_params
+
+
+async def test_stdout_and_stderr_are_split_with_ordered_seqs(server: ServerProcess) -> None:
+    async with connect(server.url) as client:
+        await client.initialize()
+        script = "printf 'event output\\n'; sleep 0.05; printf 'event err\\n' >&2; sleep 0.05; exit 7"
+        result = await client.result("process/start", start_params("p1", ["/bin/sh", "-c", script]))
+        assert result == {"processId": "p1", "sandboxType": "none"}
+        await client.wait_closed_process("p1")
+        events = client.events("p1")
+        assert [(m["method"], m["params"]["seq"]) for m in events] == [
+            ("process/output", 1),
+            ("process/output", 2),
+            ("process/exited", 3),
+            ("process/closed", 4),
+        ]
+        assert events[2]["params"] == {"processId": "p1", "seq": 3, "exitCode": 7, "sandboxDenied": False}
+        assert client.output("p1", "stdout") == b"event output\n"
+        assert client.output("p1", "stderr") == b"event err\n"
+        read = await client.result("process/read", {"processId": "p1"})
+        assert read["nextSeq"] == 5 and read["exited"] and read["closed"] and read["exitCode"] == 7
+        assert read["failure"] is None and read["sandboxDenied"] is False
+        assert [(c["seq"], c["stream"]) for c in read["chunks"]] == [(1, "stdout"), (2, "stderr")]
+
+
+async def test_pty_processes_see_a_terminal_and_report_stream_pty(server: ServerProcess) -> None:
+    async with connect(server.url) as client:
+        await client.initialize()
+        await client.result(
+            "process/start",
+            start_params("t", ["/bin/sh", "-c", "test -t 0 && test -t 1 && stty size; exit 3"], tty=True),
+        )
+        await client.wait_closed_process("t")
+        assert client.output("t") == b"24 80\r\n"
+        assert {m["params"]["stream"] for m in client.events("t") if m["method"] == "process/output"} == {"pty"}
+        exited = [m for m in client.events("t") if m["method"] == "process/exited"]
+        assert exited[0]["params"]["exitCode"] == 3
+
+
+async def test_pty_stdin_round_trip_and_kill_reports_exit_code_1(server: ServerProcess) -> None:
+    async with connect(server.url) as client:
+        await client.initialize()
+        await client.result("process/start", start_params("t", ["/bin/sh", "-c", "read line; echo got:$line; sleep 300"], tty=True))
+        status = await client.result("process/write", {"processId": "t", "chunk": base64.b64encode(b"hello\n").decode(), "writeId": "1"})
+        assert status == {"status": "accepted"}
+        await client.wait_for(lambda m: m.get("method") == "process/output" and b"got:hello" in client.output("t"))
+        assert (await client.result("process/terminate", {"processId": "t"})) == {"running": True}
+        await client.wait_closed_process("t")
+        exited = [m for m in client.events("t") if m["method"] == "process/exited"]
+        assert exited[0]["params"]["exitCode"] == 1
+
+
+async def test_terminate_kills_the_whole_process_group(server: ServerProcess, tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    async with connect(server.url) as client:
+        await client.initialize()
+        script = f"sleep 300 & echo $! >> {pids}; sleep 300 & echo $! >> {pids}; echo $$ >> {pids}; wait"
+        await client.result("process/start", start_params("tree", ["/bin/sh", "-c", script]))
+        for _ in range(100):
+            if pids.exists() and len(pids.read_text().split()) == 3:
+                break
+            await asyncio.sleep(0.05)
+        assert (await client.result("process/terminate", {"processId": "tree"})) == {"running": True}
+        await client.wait_closed_process("tree")
+        exited = [m for m in client.events("tree") if m["method"] == "process/exited"]
+        assert exited[0]["params"]["exitCode"] == 137
+        assert (await client.result("process/terminate", {"processId": "tree"})) == {"running": False}
+    for pid in map(int, pids.read_text().split()):
+        for _ in range(50):
+            if not _alive(pid):
+                break
+            await asyncio.sleep(0.05)
+        assert not _alive(pid), f"process {pid} survived terminate"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+async def test_interrupt_and_unknown_ids(server: ServerProcess) -> None:
+    async with connect(server.url) as client:
+        await client.initialize()
+        await client.result("process/start", start_params("s", ["sleep", "300"]))
+        assert await client.result("process/signal", {"processId": "s", "signal": "interrupt"}) == {}
+        await client.wait_closed_process("s")
+        assert next(m for m in client.events("s") if m["method"] == "process/exited")["params"]["exitCode"] == 130
+        assert await client.result("process/signal", {"processId": "nope", "signal": "interrupt"}) == {}
+        assert await client.result("process/terminate", {"processId": "nope"}) == {"running": False}
+        unknown = await client.request("process/read", {"processId": "nope"})
+        assert unknown["error"] == {"code": -32600, "message": "unknown process id nope"}
+        write = await client.result("process/write", {"processId": "nope", "chunk": "", "writeId": "w"})
+        assert write == {"status": "unknownProcess"}
+
+
+async def test_stdin_statuses_and_write_ids(server: ServerProcess) -> None:
+    async with connect(server.url) as client:
+        await client.initialize()
+        await client.result("process/start", start_params("cat", ["cat"], pipeStdin=True))
+        await client.result("process/start", start_params("closed", ["sleep", "300"]))
+        chunk = base64.b64encode(b"once\n").decode()
+        assert await client.result("process/write", {"processId": "cat", "chunk": chunk, "writeId": "a"}) == {"status": "accepted"}
+        assert await client.result("process/write", {"processId": "cat", "chunk": chunk, "writeId": "a"}) == {"status": "accepted"}
+        await client.wait_for(lambda m: m.get("method") == "process/output")
+        await asyncio.sleep(0.2)
+        assert client.output("cat") == b"once\n"  # the repeated write id did not write again
+        assert await client.result("process/write", {"processId": "closed", "chunk": chunk, "writeId": "b"}) == {"status": "stdinClosed"}
+        await client.result("process/terminate", {"processId": "cat"})
+        after_kill = await client.request("process/write", {"processId": "cat", "chunk": chunk, "writeId": "c"})
+        assert after_kill["error"] == {"code": -32603, "message": "failed to write to process stdin"}
+        await client.result("process/terminate", {"processId": "closed"})
+
+
+async def test_write_after_natural_exit_is_still_accepted(server: ServerProcess) -> None:
+    async with connect(server.url) as client:
+        await client.initialize()
+        await client.result("process/start", start_params("quick", ["true"], pipeStdin=True))
+        await client.wait_closed_process("quick")
+        status = await client.result("process/write", {"processId": "quick", "chunk": "aGkK", "writeId": "1"})
+        assert status == {"status": "accepted"}
+
+
+async def test_start_errors(server: ServerProcess, tmp_path: Path) -> None:
+    async with connect(server.url) as client:
+        await client.initialize()
+        await client.result("process/start", start_params("dup", ["sleep", "300"]))
+        duplicate = await client.request("process/start", start_params("dup", ["true"]))
+        assert duplicate["error"] == {"code": -32600, "message": "process dup already exists"}
+        missing = await client.request("process/start", start_params("m", ["no-such-binary-xyz"]))
+        assert missing["error"] == {"code": -32603, "message": "No such file or directory (os error 2)"}
+        empty = await client.request("process/start", start_params("e", [""]))
+        assert empty["error"] == {"code": -32603, "message": "missing program for pipe spawn"}
+        bad_cwd = await client.request("process/start", start_params("c", ["true"], cwd=str(tmp_path / "nope")))
+        assert bad_cwd["error"] == {"code": -32603, "message": "No such file or directory (os error 2)"}
+        foreign = await client.request("process/start", {**start_params("f", ["true"]), "cwd": "file:///C:/x"})
+        assert foreign["error"] == {
+            "code": -32602,
+            "message": "cwd URI `file:///C:/x` is not valid on this exec-server host: 'file:///C:/x' is invalid on 'linux'",
+        }
+        sandboxed = await client.request(
+            "process/start",
+            {**start_params("s", ["true"]), "sandbox": {"permissions": {"type": "disabled"}, "windowsSandboxLevel": "disabled"}},
+        )
+        assert sandboxed["error"] == {"code": -32602, "message": "sandbox intent cannot be enforced on this executor"}
+        assert "s" not in str(client.notifications)
+        await client.result("process/terminate", {"processId": "dup"})
+
+
+async def test_child_environment_is_exact_unless_a_policy_is_given(server: ServerProcess, tmp_path: Path) -> None:
+    async with connect(server.url) as client:
+        await client.initialize()
+        await client.result(
+            "process/start",
+            {**start_params("env", ["/usr/bin/env"], cwd=str(tmp_path)), "env": {"ONLY": "1"}},
+        )
+        await client.wait_closed_process("env")
+        assert sorted(client.output("env").decode().split()) == sorted(["ONLY=1", f"PWD={tmp_path}"])
+        policy = {"inherit": "core", "ignoreDefaultExcludes": False, "exclude": [], "set": {"SET": "2"}, "includeOnly": []}
+        await client.result(
+            "process/start",
+            {**start_params("policy", ["/usr/bin/env"]), "env": {"SET": "overlay"}, "envPolicy": policy},
+        )
+        await client.wait_closed_process("policy")
+        lines = set(client.output("policy").decode().split())
+        assert "SET=overlay" in lines and f"PATH={os.environ['PATH']}" in lines
+
+
+async def test_arg0_is_what_the_child_sees(server: ServerProcess) -> None:
+    async with connect(server.url) as client:
+        await client.initialize()
+        await client.result("process/start", start_params("a", ["/bin/sh", "-c", "echo $0"], arg0="custom-name"))
+        await client.wait_closed_process("a")
+        assert client.output("a") == b"custom-name\n"
+
+
+async def test_read_cursor_budget_and_long_poll(server: ServerProcess) -> None:
+    async with connect(server.url) as client:
+        await client.initialize()
+        script = "for i in 1 2 3; do printf x$i; sleep 0.05; done"
+        await client.result("process/start", start_params("r", ["/bin/sh", "-c", script]))
+        await client.wait_closed_process("r")
+        one = await client.result("process/read", {"processId": "r", "afterSeq": 0, "maxBytes": 0})
+        assert [c["seq"] for c in one["chunks"]] == [1] and one["nextSeq"] == 2
+        rest = await client.result("process/read", {"processId": "r", "afterSeq": 1})
+        assert [c["seq"] for c in rest["chunks"]] == [2, 3] and rest["nextSeq"] == 6
+        beyond = await client.result("process/read", {"processId": "r", "afterSeq": 99, "waitMs": 60000})
+        assert beyond["chunks"] == [] and beyond["closed"]  # closed: returns at once
+        await client.result("process/start", start_params("slow", ["/bin/sh", "-c", "sleep 0.3; printf late"]))
+        polled = await client.result("process/read", {"processId": "slow", "afterSeq": 0, "waitMs": 30000}, timeout=20)
+        assert base64.b64decode(polled["chunks"][0]["chunk"]) == b"late"
+
+
+async def test_output_written_after_exit_by_a_grandchild_arrives_before_closed(server: ServerProcess) -> None:
+    async with connect(server.url) as client:
+        await client.initialize()
+        script = "(sleep 0.3; echo from-grandchild) & echo parent; exit 0"
+        await client.result("process/start", start_params("g", ["/bin/sh", "-c", script]))
+        await client.wait_closed_process("g")
+        assert client.output("g") == b"parent\nfrom-grandchild\n"
+        assert client.events("g")[-1]["method"] == "process/closed"
+
+
+async def test_large_output_is_all_notified_and_retention_keeps_the_newest_mebibyte(server: ServerProcess) -> None:
+    async with connect(server.url) as client:
+        await client.initialize()
+        size = 5 * 1024 * 1024
+        await client.result("process/start", start_params("big", ["head", "-c", str(size), "/dev/urandom"]))
+        await client.wait_closed_process("big", timeout=60)
+        output = client.output("big")
+        assert len(output) == size
+        chunks = [m for m in client.events("big") if m["method"] == "process/output"]
+        assert max(len(base64.b64decode(m["params"]["chunk"])) for m in chunks) <= 8192
+        read = await client.result("process/read", {"processId": "big"})
+        retained = b"".join(base64.b64decode(c["chunk"]) for c in read["chunks"])
+        assert 1024 * 1024 - 8192 < len(retained) <= 1024 * 1024
+        assert output.endswith(retained)
+        assert read["chunks"][0]["seq"] > 1  # older output was evicted: a seq gap, no error
+
+
+async def test_finished_processes_are_reaped(server: ServerProcess) -> None:
+    async with connect(server.url) as client:
+        await client.initialize()
+        for index in range(20):
+            await client.result("process/start", start_params(f"q{index}", ["true"]))
+        for index in range(20):
+            await client.wait_closed_process(f"q{index}")
+    children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()
+    zombies = [pid for pid in children if not _alive(int(pid))]
+    assert zombies == []

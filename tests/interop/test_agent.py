@@ -1,0 +1,64 @@
+"""The real Codex agent (`codex exec` 0.169.0) runs a command through our exec-server.
+
+The agent talks to a scripted local model (`mock_model.py`) and, with
+`CODEX_EXEC_SERVER_URL`, to our server as its executor. The command prints a marker that
+only the executor's environment holds, so its output proves where it ran.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from .mock_model import MockModel, codex_exec_arguments
+from .servers import CACHE_DIR, native_reference_binary, running_server
+
+pytestmark = pytest.mark.interop
+
+
+async def test_codex_agent_runs_a_command_through_execwire(tmp_path: Path) -> None:
+    marker = "executor-" + secrets.token_hex(6)
+    model = MockModel(command='printf "%s" "$EXECWIRE_AGENT_MARKER"')
+    await model.start()
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    (workdir / "AGENTS.md").write_text("Be brief.\n")
+    codex_home = Path(tempfile.mkdtemp(prefix="agent-home-", dir=CACHE_DIR))
+    try:
+        async with running_server("execwire", workdir, env={"EXECWIRE_AGENT_MARKER": marker}) as server:
+            env = {
+                key: value
+                for key, value in os.environ.items()
+                if not key.startswith(("CODEX_", "OPENAI_", "EXECWIRE_"))
+            }
+            env.update(CODEX_HOME=str(codex_home), CODEX_EXEC_SERVER_URL=server.url)
+            agent = await asyncio.create_subprocess_exec(
+                str(native_reference_binary()),
+                *codex_exec_arguments(model, str(workdir), "print the marker"),
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,
+            )
+            try:
+                stdout, stderr = await asyncio.wait_for(agent.communicate(), 120)
+            finally:
+                if agent.returncode is None:
+                    os.killpg(agent.pid, 9)
+                    await agent.wait()
+    finally:
+        await model.stop()
+    assert agent.returncode == 0, stderr.decode(errors="replace")[-2000:]
+    outputs = model.function_outputs()
+    assert outputs, "the agent never sent the command's output back to the model"
+    assert marker in outputs[0], outputs[0]
+    assert "Process exited with code 0" in outputs[0]
+    # The agent read AGENTS.md through the executor: its text reached the model prompt.
+    assert "Be brief." in str(model.requests[0])
+    assert stdout.decode().strip().endswith("done")
