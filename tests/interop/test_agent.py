@@ -22,6 +22,8 @@ pytestmark = pytest.mark.interop
 
 
 async def test_codex_agent_runs_a_command_through_execwire(tmp_path: Path) -> None:
+    codex = native_reference_binary()  # installs the pinned reference on first use
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
     marker = "executor-" + secrets.token_hex(6)
     model = MockModel(command='printf "%s" "$EXECWIRE_AGENT_MARKER"')
     await model.start()
@@ -38,7 +40,7 @@ async def test_codex_agent_runs_a_command_through_execwire(tmp_path: Path) -> No
             }
             env.update(CODEX_HOME=str(codex_home), CODEX_EXEC_SERVER_URL=server.url)
             agent = await asyncio.create_subprocess_exec(
-                str(native_reference_binary()),
+                str(codex),
                 *codex_exec_arguments(model, str(workdir), "print the marker"),
                 env=env,
                 stdin=asyncio.subprocess.DEVNULL,
