@@ -2,11 +2,13 @@
 
 Inputs (the source of truth):
   schema/exec-server.openrpc.json          the JSON-RPC API (OpenRPC 1.3)
+  schema/relay-registry.schema.json        the relay registry HTTP API (JSON Schema)
   schema/codex/exec_server/relay/v1/*.proto the relay frames
 
 Outputs, under sdk/execwire/protocol/ (committed, never edited by hand):
   exec_server.schema.json   one JSON Schema bundle: components + a params object per method
   models.py                 pydantic v2 models (datamodel-code-generator over the bundle)
+  registry.py               pydantic v2 models of the relay registry HTTP API
   methods.py                typed method table, client stubs and server handler protocol
   codex/exec_server/relay/v1/*_pb2.py(.pyi)   protobuf modules + mypy-protobuf stubs
 
@@ -33,6 +35,7 @@ import jinja2
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = REPO / "schema"
 OPENRPC = SCHEMA_DIR / "exec-server.openrpc.json"
+REGISTRY_SCHEMA = SCHEMA_DIR / "relay-registry.schema.json"
 PROTOCOL_PACKAGE = Path("sdk/execwire/protocol")
 PROTO_PACKAGE = "codex.exec_server.relay.v1"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -202,7 +205,7 @@ def bundle_schema(document: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def generate_models(bundle_path: Path, output: Path) -> None:
+def generate_models(bundle_path: Path, output: Path, source: str, summary: str) -> None:
     """Run datamodel-code-generator over the bundle.
 
     It formats with settings from the pyproject.toml nearest to its output file, so it writes
@@ -210,19 +213,18 @@ def generate_models(bundle_path: Path, output: Path) -> None:
     """
     with tempfile.TemporaryDirectory(prefix="execwire-models-") as scratch:
         scratch_output = Path(scratch) / "models.py"
-        _run_datamodel_codegen(bundle_path, scratch_output)
+        _run_datamodel_codegen(bundle_path, scratch_output, source, summary)
         shutil.copyfile(scratch_output, output)
 
 
-def _run_datamodel_codegen(bundle_path: Path, output: Path) -> None:
+def _run_datamodel_codegen(bundle_path: Path, output: Path, source: str, summary: str) -> None:
     command = [
         str(Path(sys.executable).with_name("datamodel-codegen")),
         "--input", str(bundle_path),
         "--output", str(output),
         "--ignore-pyproject",
         "--custom-file-header",
-        "# " + HEADER.format(source="schema/exec-server.openrpc.json")
-        + '\n"""Pydantic models of every params, result and notification of the exec-server API."""',
+        "# " + HEADER.format(source=source) + f'\n"""{summary}"""',
         *DATAMODEL_CODEGEN_OPTIONS,
     ]  # fmt: skip
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -296,7 +298,18 @@ def generate(out_root: Path) -> None:
     bundle = bundle_schema(document)
     bundle_path = target / "exec_server.schema.json"
     bundle_path.write_text(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    generate_models(bundle_path, target / "models.py")
+    generate_models(
+        bundle_path,
+        target / "models.py",
+        "schema/exec-server.openrpc.json",
+        "Pydantic models of every params, result and notification of the exec-server API.",
+    )
+    generate_models(
+        REGISTRY_SCHEMA,
+        target / "registry.py",
+        "schema/relay-registry.schema.json",
+        "Pydantic models of the relay registry HTTP API (register, connect, validate).",
+    )
     generate_methods(document, target / "methods.py")
     generate_protobuf(out_root)
     (target / "__init__.py").write_text(
