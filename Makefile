@@ -31,8 +31,9 @@ typecheck: install
 test: install check-codegen lint typecheck
 	$(PY) -m pytest -q
 
+## Start a local exec-server on an ephemeral port and run commands through the SDK.
 demo: install
-	@echo "make demo: not available yet (arrives with the server and SDK issues)"; exit 1
+	$(PY) examples/demo.py
 
 bench: install
 	@echo "make bench: not available yet (arrives with the benchmark issue)"; exit 1

@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from codegen.generate import PROTOCOL_PACKAGE, REPO, generate
+from codegen.generate import PROTOCOL_PACKAGE, REPO, SYNC_FACADE, generate, generate_sync_facade
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -25,11 +25,17 @@ def _files(root: Path) -> dict[str, bytes]:
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="execwire-codegen-") as scratch:
         generate(Path(scratch))
-        expected = _files(Path(scratch) / PROTOCOL_PACKAGE)
-    committed = _files(REPO / PROTOCOL_PACKAGE)
+        generate_sync_facade(Path(scratch))
+        expected = {
+            str(PROTOCOL_PACKAGE / k): v for k, v in _files(Path(scratch) / PROTOCOL_PACKAGE).items()
+        }
+        expected[str(SYNC_FACADE)] = (Path(scratch) / SYNC_FACADE).read_bytes()
+    committed = {str(PROTOCOL_PACKAGE / k): v for k, v in _files(REPO / PROTOCOL_PACKAGE).items()}
+    if (REPO / SYNC_FACADE).exists():
+        committed[str(SYNC_FACADE)] = (REPO / SYNC_FACADE).read_bytes()
     problems: list[str] = []
     for name in sorted(expected.keys() | committed.keys()):
-        path = PROTOCOL_PACKAGE / name
+        path = Path(name)
         if name not in committed:
             problems.append(f"{path}: missing (the schema generates it)")
         elif name not in expected:

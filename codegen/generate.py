@@ -11,6 +11,8 @@ Outputs, under sdk/execwire/protocol/ (committed, never edited by hand):
   registry.py               pydantic v2 models of the relay registry HTTP API
   methods.py                typed method table, client stubs and server handler protocol
   codex/exec_server/relay/v1/*_pb2.py(.pyi)   protobuf modules + mypy-protobuf stubs
+and sdk/execwire/sync.py, the blocking facade generated from the async SDK classes
+(codegen/sync_facade.py), which is the last step because it imports the SDK.
 
 Usage: python -m codegen.generate [--out DIR]   (DIR defaults to the repository root)
 """
@@ -319,11 +321,24 @@ def generate(out_root: Path) -> None:
     )
 
 
+SYNC_FACADE = Path("sdk/execwire/sync.py")
+
+
+def generate_sync_facade(out_root: Path) -> None:
+    """Write the blocking facade (it introspects the importable async SDK)."""
+    from codegen import sync_facade
+
+    output = out_root / SYNC_FACADE
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(sync_facade.generate(), encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO, help="root to write into")
     args = parser.parse_args()
     generate(args.out.resolve())
+    generate_sync_facade(args.out.resolve())
 
 
 if __name__ == "__main__":

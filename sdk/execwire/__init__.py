@@ -1,1 +1,85 @@
-"""execwire: typed client SDK for Codex-compatible exec-servers."""
+"""execwire: typed client SDK for Codex-compatible exec-servers.
+
+High level (subprocess-like)::
+
+    async with await Executor.connect_websocket("ws://127.0.0.1:8765") as executor:
+        result = await executor.run(["ls", "-l"])
+        print(result.exit_code, result.stdout_text)
+
+Low level: `ExecServerClient` has one typed coroutine per RPC (generated models in
+`execwire.protocol.models`) and typed notification events. `execwire.sync` offers the
+same API blocking. Errors all derive from `ExecWireError` (`execwire.errors`).
+"""
+
+from .client import DEFAULT_RECONNECT, ClientEvent, ExecServerClient, ReconnectPolicy
+from .command import CompletedCommand
+from .errors import (
+    AuthenticationError,
+    ClientClosedError,
+    CommandFailed,
+    ExecTimeout,
+    ExecWireError,
+    InvalidParamsError,
+    InvalidRequestError,
+    MessageTooLarge,
+    MethodNotFoundError,
+    NotFoundError,
+    OutputLost,
+    ProtocolError,
+    RequestOutcomeUnknown,
+    RpcError,
+    ServerInternalError,
+    SessionAlreadyAttachedError,
+    SessionExpiredError,
+    TransportError,
+    WriteRejected,
+)
+from .executor import Executor, make_env_policy
+from .filesystem import DirEntry, FileStat, RemotePath
+from .process_cursor import OutputGap, ProcessEvent
+from .session import ExecSession, OutputChunk
+from .transports import Connector, Transport
+from .transports.in_process import InProcessConnector
+from .transports.stdio import StdioConnector
+from .transports.websocket import WebSocketConnector
+
+__all__ = [
+    "DEFAULT_RECONNECT",
+    "AuthenticationError",
+    "ClientClosedError",
+    "ClientEvent",
+    "CommandFailed",
+    "CompletedCommand",
+    "Connector",
+    "DirEntry",
+    "ExecServerClient",
+    "ExecSession",
+    "ExecTimeout",
+    "ExecWireError",
+    "Executor",
+    "FileStat",
+    "InProcessConnector",
+    "InvalidParamsError",
+    "InvalidRequestError",
+    "MessageTooLarge",
+    "MethodNotFoundError",
+    "NotFoundError",
+    "OutputChunk",
+    "OutputGap",
+    "OutputLost",
+    "ProcessEvent",
+    "ProtocolError",
+    "ReconnectPolicy",
+    "RemotePath",
+    "RequestOutcomeUnknown",
+    "RpcError",
+    "ServerInternalError",
+    "SessionAlreadyAttachedError",
+    "SessionExpiredError",
+    "StdioConnector",
+    "Transport",
+    "TransportError",
+    "WebSocketConnector",
+    "WriteRejected",
+    "make_env_policy",
+]

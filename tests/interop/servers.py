@@ -121,7 +121,8 @@ def ensure_reference() -> Path:
 def server_command(kind: ServerKind) -> list[str]:
     """The argv that starts a server of `kind` listening on an ephemeral loopback port."""
     if kind == "reference":
-        return [str(ensure_reference()), "exec-server", "--listen", LISTEN]
+        # The native binary, not the npm `codex` node wrapper: signals reach the server itself.
+        return [str(native_reference_binary()), "exec-server", "--listen", LISTEN]
     override = os.environ.get("INTEROP_EXECWIRE_CMD")  # e.g. to test the harness itself
     if override:
         return [*shlex.split(override), "--listen", LISTEN]

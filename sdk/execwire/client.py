@@ -1,0 +1,962 @@
+"""`ExecServerClient`: the typed async JSON-RPC client, with transparent session resume.
+
+One coroutine per RPC comes from the generated `ClientStubs`: params and results are the
+generated models. This module adds the connection underneath:
+
+* Requests get integer ids; responses are matched by id, never by order.
+* Notifications become typed events, delivered exactly once and in seq order per process
+  (`events()` for all of them, `process_events(process_id)` for one). The route of a
+  process is registered before its `process/start` is sent, because its first output can
+  arrive before the start's response.
+* When the transport is lost the client reconnects with backoff, resumes its session
+  (`initialize {resumeSessionId}`; `-32010 already attached` is retried, because the server
+  notices a dead connection late; `unknown session id` is terminal: `SessionExpiredError`),
+  then catches every live process up with `process/read(afterSeq=last_seq)`. Output the
+  server has evicted in the meantime surfaces as `OutputLost` to that process's consumer,
+  never as a silent gap (see `execwire.process_cursor`).
+* Requests in flight when the link dropped are re-sent after the resume when repeating them
+  is harmless (reads, `process/write` with its idempotent writeId, terminate); the others
+  fail with `RequestOutcomeUnknown`. Requests made while reconnecting wait for the resume.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import os
+import weakref
+from collections import deque
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from types import TracebackType
+from typing import Any, Final, TypeAlias, TypeVar
+
+from pydantic import ValidationError
+
+from . import jsonrpc
+from .errors import (
+    ClientClosedError,
+    ExecTimeout,
+    ExecWireError,
+    InvalidRequestError,
+    OutputLost,
+    ProtocolError,
+    RequestOutcomeUnknown,
+    SessionAlreadyAttachedError,
+    TransportError,
+    rpc_error,
+)
+from .process_cursor import OutputGap, ProcessCursor, ProcessEvent
+from .protocol import models
+from .protocol.methods import NOTIFICATIONS, ClientStubs, ServerNotification
+from .transports import Connector, Transport
+from .transports.in_process import EmbeddedServer, InProcessConnector
+from .transports.stdio import StdioConnector
+from .transports.websocket import (
+    DEFAULT_MAX_MESSAGE_BYTES,
+    DEFAULT_OPEN_TIMEOUT,
+    WebSocketConnector,
+)
+from .wire import WireModel
+
+__all__ = [
+    "DEFAULT_CLIENT_NAME",
+    "DEFAULT_RECONNECT",
+    "ClientEvent",
+    "ExecServerClient",
+    "ReconnectPolicy",
+]
+
+_log = logging.getLogger("execwire.client")
+
+ResultT = TypeVar("ResultT", bound=WireModel)
+
+DEFAULT_CLIENT_NAME: Final = "execwire"
+
+ClientEvent: TypeAlias = ProcessEvent
+"""What `ExecServerClient.events()` yields: a process notification or an `OutputGap`."""
+
+# Repeating these after a lost link cannot change the outcome (process/write is deduplicated
+# by its writeId). process/signal is not here: a second interrupt can kill a program that
+# treats the first one gracefully.
+RETRY_SAFE_METHODS: Final = frozenset(
+    {
+        "process/read",
+        "process/write",
+        "process/terminate",
+        "fs/readFile",
+        "fs/getMetadata",
+        "fs/readDirectory",
+        "environment/info",
+        "environment/status",
+    }
+)
+# Remember this many forgotten process ids, to ignore their late notifications.
+FORGOTTEN_PROCESS_MEMORY: Final = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class ReconnectPolicy:
+    """How to get a lost session back.
+
+    Attempts start `initial_delay` seconds after the loss and back off exponentially to
+    `max_delay`; after `timeout` seconds without a resumed session the client gives up
+    with `TransportError` (keep it below the server's detached-session TTL, 80 s by
+    default, after which the server kills the session's processes).
+    """
+
+    timeout: float = 60.0
+    initial_delay: float = 0.05
+    max_delay: float = 2.0
+
+
+DEFAULT_RECONNECT: Final = ReconnectPolicy()
+
+
+class _State(Enum):
+    CONNECTING = "connecting"
+    READY = "ready"
+    RECONNECTING = "reconnecting"
+    FAILED = "failed"
+    CLOSED = "closed"
+
+
+class _PendingRequest:
+    __slots__ = ("direct", "future", "message", "method", "result_type", "retry_safe", "transport")
+
+    def __init__(
+        self,
+        method: str,
+        result_type: type[WireModel],
+        future: asyncio.Future[Any],
+        message: bytes,
+        direct: bool,
+    ) -> None:
+        self.method = method
+        self.result_type = result_type
+        self.future = future
+        self.message = message
+        self.retry_safe = method in RETRY_SAFE_METHODS
+        self.direct = direct
+        """Sent on a specific transport during (re)connection; never re-sent."""
+        self.transport: Transport | None = None
+        """Where it was last sent; None while waiting for the connection."""
+
+
+class _Signal:
+    """A wake-up for any number of waiters: each `fire()` releases everyone waiting."""
+
+    __slots__ = ("_event",)
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def fire(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait(self) -> None:
+        await self._event.wait()
+
+
+class ProcessRoute:
+    """Events and state of one process as this client has received them.
+
+    Internal to the SDK (used by `ExecSession`); `events` is drained by one consumer.
+    """
+
+    def __init__(self, process_id: str, last_seq: int = 0) -> None:
+        self.process_id = process_id
+        self.cursor = ProcessCursor(process_id, last_seq)
+        self.events: deque[ProcessEvent] = deque()
+        self.exit_code: int | None = None
+        self.sandbox_denied = False
+        self.closed = False
+        """The last event (closed, or the process vanished) has been received."""
+        self.vanished: OutputGap | None = None
+        self.failure: BaseException | None = None
+        self.starting = False
+        self.catching_up = False
+        self.observed = True
+        """Someone may still read `events`; otherwise only the state and cursor are kept."""
+        self.changed = _Signal()
+
+    def unobserve(self) -> None:
+        """Nobody will read `events` any more: drop them and stop keeping new ones."""
+        self.observed = False
+        self.events.clear()
+
+    def push(self, events: list[ProcessEvent]) -> None:
+        for event in events:
+            if isinstance(event, models.ProcessExitedNotification):
+                self.exit_code = event.exit_code
+                self.sandbox_denied = event.sandbox_denied
+            elif isinstance(event, models.ProcessClosedNotification):
+                self.closed = True
+            elif isinstance(event, OutputGap) and event.last_seq is None:
+                self.vanished = event
+                self.closed = True
+            if self.observed:
+                self.events.append(event)
+        if events:
+            self.changed.fire()
+
+    def fail(self, error: BaseException) -> None:
+        if not self.closed and self.failure is None:
+            self.failure = error
+            self.changed.fire()
+
+    async def next_event(self) -> ProcessEvent | None:
+        """The next event; None after the last one; raises the client's terminal error."""
+        while not self.events:
+            if self.closed:
+                return None
+            if self.failure is not None:
+                raise self.failure
+            await self.changed.wait()
+        return self.events.popleft()
+
+    async def wait_exit(self) -> int:
+        """The exit code, once known."""
+        while self.exit_code is None:
+            if self.vanished is not None:
+                raise OutputLost(self.process_id, self.vanished.first_seq, None)
+            if self.closed:
+                raise ProtocolError(f"process {self.process_id} closed without an exit event")
+            if self.failure is not None:
+                raise self.failure
+            await self.changed.wait()
+        return self.exit_code
+
+    async def wait_closed(self) -> None:
+        """Until the last event has been received (not necessarily consumed)."""
+        while not self.closed:
+            if self.failure is not None:
+                raise self.failure
+            await self.changed.wait()
+
+
+_END: Final = object()
+
+
+class _EventSubscription:
+    """`events()`: every process event from subscription on, until the client closes."""
+
+    def __init__(self, client: ExecServerClient) -> None:
+        self._client = client
+        self._events: deque[ProcessEvent] = deque()
+        self._changed = _Signal()
+        self._end: BaseException | object | None = None
+
+    def push(self, events: list[ProcessEvent]) -> None:
+        self._events.extend(events)
+        self._changed.fire()
+
+    def finish(self, error: BaseException | None) -> None:
+        if self._end is None:
+            self._end = error if error is not None else _END
+            self._changed.fire()
+
+    def __aiter__(self) -> _EventSubscription:
+        return self
+
+    async def __anext__(self) -> ProcessEvent:
+        while not self._events:
+            if self._end is not None:
+                self._client._subscriptions.discard(self)
+                if isinstance(self._end, BaseException):
+                    raise self._end
+                raise StopAsyncIteration
+            await self._changed.wait()
+        return self._events.popleft()
+
+    async def aclose(self) -> None:
+        """Stop receiving events."""
+        self._client._subscriptions.discard(self)
+        self.finish(None)
+
+
+class _ProcessEventStream:
+    """`process_events(process_id)`: raises `OutputLost` at gaps, ends after `closed`."""
+
+    def __init__(self, client: ExecServerClient, route: ProcessRoute) -> None:
+        self._client = client
+        self._route = route
+
+    def __aiter__(self) -> _ProcessEventStream:
+        return self
+
+    async def __anext__(self) -> ServerNotification:
+        event = await self._route.next_event()
+        if event is None:
+            self._client._drop_route(self._route)
+            raise StopAsyncIteration
+        if isinstance(event, OutputGap):
+            raise OutputLost(event.process_id, event.first_seq, event.last_seq)
+        return event
+
+
+class ExecServerClient(ClientStubs):
+    """Typed async client of one exec-server session.
+
+    Build it with `connect_websocket`, `connect_stdio`, `connect_in_process` or `open`
+    (any `Connector`); `async with` it, or call `close()`. Every RPC of the
+    API is a method (`process_start`, `fs_read_file`, ...) taking and returning the
+    generated models. `request_timeout` (seconds, default none) bounds each request from
+    the call to its response, reconnection time included, raising `ExecTimeout`.
+    """
+
+    def __init__(
+        self,
+        connector: Connector,
+        *,
+        client_name: str = DEFAULT_CLIENT_NAME,
+        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
+        request_timeout: float | None = None,
+    ) -> None:
+        """Not connected yet: prefer the `connect_*` / `open` class methods."""
+        self._connector = connector
+        self._client_name = client_name
+        self._reconnect_policy = reconnect if connector.resumable else None
+        self._request_timeout = request_timeout
+        self._state = _State.CONNECTING
+        self._ready = asyncio.Event()
+        self._terminal: ExecWireError | None = None
+        self._transport: Transport | None = None
+        self._ended_transports: weakref.WeakSet[Transport] = weakref.WeakSet()
+        self._readers: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[None]] = set()
+        self._reconnect_task: asyncio.Task[None] | None = None
+        self._ids = itertools.count(1)
+        self._pending: dict[int, _PendingRequest] = {}
+        self._routes: dict[str, ProcessRoute] = {}
+        self._forgotten: dict[str, None] = {}
+        # Weak: an `events()` iterator the caller abandons stops collecting events.
+        self._subscriptions: weakref.WeakSet[_EventSubscription] = weakref.WeakSet()
+        self._session_id = ""
+        self._environment_info: models.EnvironmentInfo | None = None
+        self._reconnects = 0
+
+    # -- construction ----------------------------------------------------------------
+
+    @classmethod
+    async def open(
+        cls,
+        connector: Connector,
+        *,
+        client_name: str = DEFAULT_CLIENT_NAME,
+        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
+        request_timeout: float | None = None,
+        resume_session_id: str | None = None,
+    ) -> ExecServerClient:
+        """Connect through `connector` and initialize (or resume `resume_session_id`)."""
+        client = cls(
+            connector,
+            client_name=client_name,
+            reconnect=reconnect,
+            request_timeout=request_timeout,
+        )
+        try:
+            await client._connect_first(resume_session_id)
+        except BaseException:
+            await client.close()
+            raise
+        return client
+
+    @classmethod
+    async def connect_websocket(
+        cls,
+        url: str,
+        *,
+        token: str | None = None,
+        client_name: str = DEFAULT_CLIENT_NAME,
+        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
+        request_timeout: float | None = None,
+        resume_session_id: str | None = None,
+        open_timeout: float = DEFAULT_OPEN_TIMEOUT,
+        max_message_bytes: int | None = DEFAULT_MAX_MESSAGE_BYTES,
+    ) -> ExecServerClient:
+        """Connect to `ws://host:port`; `token` is sent as `Authorization: Bearer` (never logged).
+
+        Requests over `max_message_bytes` (default 64 MiB, the reference's limit) raise
+        `MessageTooLarge`; None lifts the check for servers that accept more.
+        """
+        connector = WebSocketConnector(
+            url, token=token, open_timeout=open_timeout, max_message_bytes=max_message_bytes
+        )
+        return await cls.open(
+            connector,
+            client_name=client_name,
+            reconnect=reconnect,
+            request_timeout=request_timeout,
+            resume_session_id=resume_session_id,
+        )
+
+    @classmethod
+    async def connect_stdio(
+        cls,
+        argv: Sequence[str],
+        *,
+        env: dict[str, str] | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        client_name: str = DEFAULT_CLIENT_NAME,
+        request_timeout: float | None = None,
+    ) -> ExecServerClient:
+        """Spawn a server (e.g. `["execwire-server", "--listen", "stdio"]`) and talk over its
+        stdin/stdout. The server stops when the client closes; a lost pipe is final."""
+        return await cls.open(
+            StdioConnector(argv, env=env, cwd=cwd),
+            client_name=client_name,
+            reconnect=None,
+            request_timeout=request_timeout,
+        )
+
+    @classmethod
+    async def connect_in_process(
+        cls,
+        server: EmbeddedServer | None = None,
+        *,
+        client_name: str = DEFAULT_CLIENT_NAME,
+        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
+        request_timeout: float | None = None,
+    ) -> ExecServerClient:
+        """Serve the session from an embedded `execwire_server` in this event loop (no
+        sockets). Without `server` one is created, and shut down by `close()`."""
+        return await cls.open(
+            InProcessConnector(server),
+            client_name=client_name,
+            reconnect=reconnect,
+            request_timeout=request_timeout,
+        )
+
+    async def __aenter__(self) -> ExecServerClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # -- state -------------------------------------------------------------------------
+
+    @property
+    def session_id(self) -> str:
+        """The server's session id (a bearer secret: pass it only to a trusted resume)."""
+        return self._session_id
+
+    @property
+    def environment(self) -> models.EnvironmentInfo | None:
+        """What `initialize` reported about the executor host (None from old servers);
+        `environment_info()` asks the server again."""
+        return self._environment_info
+
+    @property
+    def connected(self) -> bool:
+        """A transport is up and the session is attached (false while reconnecting)."""
+        return self._state is _State.READY
+
+    @property
+    def reconnects(self) -> int:
+        """How many times the session was resumed after a lost transport."""
+        return self._reconnects
+
+    @property
+    def target(self) -> str:
+        """Where the client connects (no credentials)."""
+        return self._connector.target
+
+    def __repr__(self) -> str:
+        return f"ExecServerClient(target={self.target!r}, state={self._state.value})"
+
+    # -- events ------------------------------------------------------------------------
+
+    def events(self) -> AsyncIterator[ClientEvent]:
+        """Every process event from now on, in seq order per process, each once.
+
+        Yields `ProcessOutputNotification`, `ProcessExitedNotification`,
+        `ProcessClosedNotification`, and `OutputGap` where the server evicted output.
+        Ends when the client closes; raises its terminal error if the session is lost.
+        Events wait in the iterator until read; dropping the iterator unsubscribes it.
+        """
+        subscription = _EventSubscription(self)
+        if self._state in (_State.CLOSED, _State.FAILED):
+            subscription.finish(self._terminal if self._state is _State.FAILED else None)
+        else:
+            self._subscriptions.add(subscription)
+        return subscription
+
+    def process_events(self, process_id: str) -> AsyncIterator[ServerNotification]:
+        """The events of one process this client started or attached, from the first one
+        not yet consumed, ending after `process/closed`.
+
+        Raises `OutputLost` where output was evicted (iterate again to continue after it).
+        One consumer per process: events are handed out once.
+        """
+        route = self._routes.get(process_id)
+        if route is None or not route.observed:
+            raise KeyError(
+                f"process {process_id} is not tracked by this client "
+                "(start it with process_start, or attach_process it)"
+            )
+        return _ProcessEventStream(self, route)
+
+    async def attach_process(self, process_id: str, *, after_seq: int = 0) -> None:
+        """Track a process this client did not start (e.g. after `resume_session_id`):
+        its events after `after_seq` become available through `process_events`."""
+        self._check_usable()
+        self._forgotten.pop(process_id, None)
+        route = self._routes.get(process_id)
+        if route is None or route.closed or not route.observed:
+            route = self._new_route(process_id, after_seq)
+        await self._catch_up(route, None)
+
+    def forget_process(self, process_id: str) -> None:
+        """Stop keeping a process's events for `process_events` and drop the undelivered
+        ones (`events()` subscribers still get them)."""
+        route = self._routes.get(process_id)
+        if route is not None:
+            self._drop_route(route)
+
+    def _route(self, process_id: str) -> ProcessRoute:
+        """The route of a tracked process (for `ExecSession`)."""
+        route = self._routes.get(process_id)
+        if route is None:
+            raise KeyError(f"process {process_id} is not tracked by this client")
+        return route
+
+    # -- requests ----------------------------------------------------------------------
+
+    async def process_start(self, params: models.ExecParams) -> models.ExecResponse:
+        """Start a process (pipes or a PTY) under a client-chosen process id.
+
+        Its events are tracked from before the request is sent, so none is missed; they wait
+        for `process_events(process_id)` until consumed or `forget_process(process_id)`.
+        """
+        self._check_usable()
+        process_id = params.process_id
+        self._forgotten.pop(process_id, None)
+        previous = self._routes.get(process_id)
+        created = previous is None or previous.closed or not previous.observed
+        route = self._new_route(process_id) if created else previous
+        assert route is not None
+        route.starting = True
+        try:
+            return await super().process_start(params)
+        except BaseException:
+            if created:
+                self._untrack(route)
+                if previous is not None and not previous.closed:  # e.g. "already exists"
+                    self._routes[process_id] = previous
+            raise
+        finally:
+            route.starting = False
+
+    async def _request(
+        self, method: str, params: WireModel | None, result_type: type[ResultT]
+    ) -> ResultT:
+        result = await self._call(method, params, result_type, via=None)
+        return result
+
+    async def _notify(self, method: str, params: WireModel | None) -> None:
+        await self._await_ready()
+        transport = self._transport
+        assert transport is not None
+        await transport.send(
+            jsonrpc.encode_notification(method, params.to_wire() if params is not None else None)
+        )
+
+    async def _call(
+        self,
+        method: str,
+        params: WireModel | None,
+        result_type: type[ResultT],
+        *,
+        via: Transport | None,
+    ) -> ResultT:
+        self._check_usable()
+        request_id = next(self._ids)
+        message = jsonrpc.encode_request(
+            request_id, method, params.to_wire() if params is not None else None
+        )
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        pending = _PendingRequest(method, result_type, future, message, direct=via is not None)
+        self._pending[request_id] = pending
+        try:
+            if self._request_timeout is None or via is not None:
+                result: ResultT = await self._exchange(pending, via)
+                return result
+            try:
+                async with asyncio.timeout(self._request_timeout):
+                    result = await self._exchange(pending, via)
+                    return result
+            except TimeoutError:
+                raise ExecTimeout(
+                    f"{method}: no response within request_timeout={self._request_timeout} s"
+                ) from None
+        finally:
+            self._pending.pop(request_id, None)
+
+    async def _exchange(self, pending: _PendingRequest, via: Transport | None) -> Any:
+        if via is None:
+            await self._await_ready()
+            transport = self._transport
+            assert transport is not None
+        else:
+            transport = via
+        pending.transport = transport
+        try:
+            await transport.send(pending.message)
+        except TransportError:
+            if via is not None:
+                raise
+            # The reader notices the loss too; the reconnect re-sends or fails this request.
+        return await pending.future
+
+    async def _await_ready(self) -> None:
+        while self._state is not _State.READY:
+            self._check_usable()
+            await self._ready.wait()
+
+    def _check_usable(self) -> None:
+        if self._state is _State.CLOSED:
+            raise ClientClosedError("the client is closed")
+        if self._state is _State.FAILED:
+            assert self._terminal is not None
+            raise self._terminal
+
+    # -- inbound -----------------------------------------------------------------------
+
+    def _start_reader(self, transport: Transport) -> None:
+        task = asyncio.create_task(self._read_loop(transport), name="execwire client reader")
+        self._readers.add(task)
+        task.add_done_callback(self._readers.discard)
+
+    async def _read_loop(self, transport: Transport) -> None:
+        try:
+            while (message := await transport.receive()) is not None:
+                self._dispatch(transport, message)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # a broken transport ends like a closed one
+            _log.debug("transport receive failed: %r", error)
+        finally:
+            self._transport_ended(transport)
+
+    def _dispatch(self, transport: Transport, message: bytes) -> None:
+        try:
+            inbound = jsonrpc.decode(message)
+        except ProtocolError as error:
+            _log.warning("ignoring a message from %s: %s", self.target, error)
+            return
+        if isinstance(inbound, jsonrpc.Notification):
+            self._on_notification(inbound)
+        elif isinstance(inbound, jsonrpc.Response | jsonrpc.ErrorReply):
+            self._on_reply(inbound)
+        else:
+            reply = jsonrpc.encode_error(
+                inbound.id, -32601, f"client does not implement `{inbound.method}`"
+            )
+            task = asyncio.create_task(_send_quietly(transport, reply))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    def _on_reply(self, reply: jsonrpc.Response | jsonrpc.ErrorReply) -> None:
+        pending = self._pending.get(reply.id) if isinstance(reply.id, int) else None
+        if pending is None or pending.future.done():
+            if isinstance(reply, jsonrpc.ErrorReply) and reply.id == -1:
+                _log.warning("server could not parse a message: %s", reply.message)
+            return
+        if isinstance(reply, jsonrpc.ErrorReply):
+            pending.future.set_exception(
+                rpc_error(reply.code, reply.message, pending.method, reply.data)
+            )
+            return
+        try:
+            result = pending.result_type.model_validate(reply.result)
+        except ValidationError as error:
+            pending.future.set_exception(
+                ProtocolError(f"{pending.method}: invalid result from the server: {error}")
+            )
+        else:
+            pending.future.set_result(result)
+
+    def _on_notification(self, notification: jsonrpc.Notification) -> None:
+        spec = NOTIFICATIONS.get(notification.method)
+        if spec is None or spec.direction != "server-to-client":
+            _log.debug("ignoring notification %s", notification.method)
+            return
+        try:
+            event: ServerNotification = spec.params_type.model_validate(notification.params)
+        except ValidationError as error:
+            _log.warning("ignoring invalid %s notification: %s", notification.method, error)
+            return
+        route = self._routes.get(event.process_id)
+        if route is None:
+            if event.process_id in self._forgotten:
+                return
+            route = self._new_route(event.process_id)  # started elsewhere in this session
+        self._deliver(route, route.cursor.accept(event))
+        if route.cursor.has_gap and self._state is _State.READY and not route.catching_up:
+            # Should not happen while attached (the server pushes every event in order);
+            # a read settles it either way.
+            self._spawn(self._catch_up_quietly(route))
+
+    def _deliver(self, route: ProcessRoute, events: list[ProcessEvent]) -> None:
+        if not events:
+            return
+        route.push(events)
+        for subscription in self._subscriptions:
+            subscription.push(events)
+        if route.closed and not route.observed:
+            self._untrack(route)
+
+    def _new_route(self, process_id: str, last_seq: int = 0) -> ProcessRoute:
+        route = ProcessRoute(process_id, last_seq)
+        self._routes[process_id] = route
+        return route
+
+    def _drop_route(self, route: ProcessRoute) -> None:
+        """Nobody reads this process's events any more. Until it closes the client still
+        tracks it (exactly-once delivery to `events()`, catch-up after a resume)."""
+        route.unobserve()
+        if route.closed:
+            self._untrack(route)
+
+    def _untrack(self, route: ProcessRoute) -> None:
+        if self._routes.get(route.process_id) is route:
+            del self._routes[route.process_id]
+            self._forgotten[route.process_id] = None  # its late duplicates are ignored
+            while len(self._forgotten) > FORGOTTEN_PROCESS_MEMORY:
+                del self._forgotten[next(iter(self._forgotten))]
+
+    async def _catch_up(self, route: ProcessRoute, via: Transport | None) -> None:
+        """Read what the server has after the route's last seq and deliver it."""
+        route.catching_up = True
+        try:
+            params = models.ReadParams(process_id=route.process_id, after_seq=route.cursor.last_seq)
+            try:
+                response = await self._call("process/read", params, models.ReadResponse, via=via)
+            except InvalidRequestError as error:
+                if not error.message.startswith("unknown process id"):
+                    raise
+                self._deliver(route, route.cursor.vanish())
+                return
+            self._deliver(route, route.cursor.apply_read(response))
+        finally:
+            route.catching_up = False
+
+    async def _catch_up_quietly(self, route: ProcessRoute) -> None:
+        with contextlib.suppress(ExecWireError):
+            await self._catch_up(route, None)
+        if route.cursor.has_gap and self._state is _State.READY:
+            await asyncio.sleep(0.05)  # the read raced the notifications; look again
+            with contextlib.suppress(ExecWireError):
+                await self._catch_up(route, None)
+
+    def _spawn(self, coroutine: Any) -> None:
+        task: asyncio.Task[None] = asyncio.create_task(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # -- connection lifecycle ----------------------------------------------------------
+
+    async def _handshake(self, transport: Transport, resume: str | None) -> None:
+        params = models.InitializeParams(client_name=self._client_name, resume_session_id=resume)
+        response = await self._call("initialize", params, models.InitializeResponse, via=transport)
+        await transport.send(
+            jsonrpc.encode_notification("initialized", models.InitializedParams().to_wire())
+        )
+        self._session_id = response.session_id
+        if response.environment_info is not None:
+            self._environment_info = response.environment_info
+
+    async def _connect_first(self, resume_session_id: str | None) -> None:
+        if resume_session_id is None:
+            transport = await self._connector.connect()
+            self._start_reader(transport)
+            try:
+                await self._handshake(transport, None)
+            except BaseException:
+                transport.abort()
+                raise
+            self._become_ready(transport)
+        else:
+            self._session_id = resume_session_id
+            await self._resume(catch_up=False)
+
+    def _become_ready(self, transport: Transport) -> None:
+        self._transport = transport
+        self._state = _State.READY
+        self._ready.set()
+        if transport in self._ended_transports:  # it died before it became current
+            self._lost(transport)
+
+    def _transport_ended(self, transport: Transport) -> None:
+        self._ended_transports.add(transport)
+        for pending in list(self._pending.values()):
+            if pending.direct and pending.transport is transport and not pending.future.done():
+                pending.future.set_exception(TransportError(f"connection to {self.target} lost"))
+        self._lost(transport)
+
+    def _lost(self, transport: Transport) -> None:
+        if transport is not self._transport or self._state is not _State.READY:
+            return
+        self._transport = None
+        self._ready.clear()
+        if self._reconnect_policy is None:
+            self._fail(TransportError(f"connection to {self.target} lost"))
+            return
+        _log.info("connection to %s lost; resuming session", self.target)
+        self._state = _State.RECONNECTING
+        self._reconnect_task = asyncio.create_task(self._reconnect(), name="execwire reconnect")
+
+    async def _reconnect(self) -> None:
+        try:
+            await self._resume(catch_up=True)
+        except ExecWireError as error:
+            self._fail(error)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # never leave waiters hanging on an unexpected failure
+            self._fail(TransportError(f"resuming the session failed: {error!r}"))
+
+    async def _resume(self, *, catch_up: bool) -> None:
+        """Reconnect and resume the session, retrying until the policy's deadline."""
+        policy = self._reconnect_policy or ReconnectPolicy(timeout=0.0)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + policy.timeout
+        delay = policy.initial_delay
+        last_error: ExecWireError | None = None
+        first = True
+        while True:
+            if not first:
+                if loop.time() + delay > deadline:
+                    raise TransportError(
+                        f"could not resume the session at {self.target} within "
+                        f"{policy.timeout} s: {last_error}"
+                    ) from last_error
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, policy.max_delay)
+            first = False
+            transport: Transport | None = None
+            try:
+                remaining = max(deadline - loop.time(), 1.0)
+                async with asyncio.timeout(remaining):
+                    transport = await self._connector.connect()
+                    self._start_reader(transport)
+                    await self._handshake(transport, self._session_id)
+                    if catch_up:
+                        await self._catch_up_all(transport)
+            except (SessionAlreadyAttachedError, TransportError, TimeoutError) as error:
+                # -32010: the server has not noticed yet that the old connection is dead.
+                if transport is not None:
+                    transport.abort()
+                if isinstance(error, ClientClosedError):
+                    raise
+                last_error = (
+                    error if isinstance(error, ExecWireError) else TransportError("timed out")
+                )
+                continue
+            except BaseException:  # SessionExpiredError and anything unexpected: terminal
+                if transport is not None:
+                    transport.abort()
+                raise
+            self._resend_after_resume(transport)
+            self._become_ready(transport)
+            if catch_up:
+                self._reconnects += 1
+                _log.info("session %s resumed", "…" + self._session_id[-4:])
+            return
+
+    async def _catch_up_all(self, transport: Transport) -> None:
+        routes = [r for r in self._routes.values() if not r.closed and not r.starting]
+        results = await asyncio.gather(
+            *(self._catch_up(route, transport) for route in routes), return_exceptions=True
+        )
+        for route, result in zip(routes, results, strict=True):
+            if isinstance(result, TransportError | TimeoutError | asyncio.CancelledError):
+                raise result  # the link failed again: the next attempt catches up
+            if isinstance(result, ExecWireError):
+                route.fail(result)  # this process only: the session itself is fine
+            elif isinstance(result, BaseException):
+                raise result
+
+    def _resend_after_resume(self, transport: Transport) -> None:
+        for pending in list(self._pending.values()):
+            if pending.direct or pending.transport is None or pending.future.done():
+                continue
+            if pending.transport is transport:
+                continue
+            if pending.retry_safe:
+                pending.transport = transport
+                self._spawn(_resend(transport, pending))
+            else:
+                pending.future.set_exception(
+                    RequestOutcomeUnknown(
+                        f"{pending.method}: the connection dropped while the request was in "
+                        "flight; the server may or may not have executed it"
+                    )
+                )
+
+    def _fail(self, error: ExecWireError) -> None:
+        if self._state in (_State.CLOSED, _State.FAILED):
+            return
+        _log.warning("session lost: %s", error)
+        self._state = _State.FAILED
+        self._terminal = error
+        self._ready.set()
+        self._end_everything(error)
+
+    def _end_everything(self, error: ExecWireError) -> None:
+        for pending in list(self._pending.values()):
+            if not pending.future.done():
+                pending.future.set_exception(error)
+        for route in self._routes.values():
+            route.fail(error)
+        for subscription in list(self._subscriptions):
+            subscription.finish(None if isinstance(error, ClientClosedError) else error)
+        self._subscriptions.clear()
+        transport, self._transport = self._transport, None
+        if transport is not None:
+            transport.abort()
+
+    async def close(self) -> None:
+        """Close the connection (the server keeps the session's processes for its
+        detached-session TTL, then kills them) and release the connector."""
+        if self._state is _State.CLOSED:
+            return
+        self._state = _State.CLOSED
+        self._ready.set()
+        if self._reconnect_task is not None:
+            self._reconnect_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reconnect_task
+        transport, self._transport = self._transport, None
+        if transport is not None:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(2.0):
+                    await transport.close()
+            transport.abort()
+        self._end_everything(ClientClosedError("the client is closed"))
+        for task in list(self._readers) + list(self._background):
+            task.cancel()
+        for task in list(self._readers) + list(self._background):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self._connector.aclose()
+
+
+async def _resend(transport: Transport, pending: _PendingRequest) -> None:
+    with contextlib.suppress(TransportError):
+        await transport.send(pending.message)
+
+
+async def _send_quietly(transport: Transport, message: bytes) -> None:
+    with contextlib.suppress(TransportError):
+        await transport.send(message)

@@ -1,0 +1,78 @@
+"""Remote filesystem results (`FileStat`, `DirEntry`) and remote path conversion.
+
+Paths are POSIX paths on the server. The SDK takes `str` or `os.PathLike` and returns
+`pathlib.PurePosixPath`; on the wire they are `file:` URIs (`execwire.pathuri`). Relative
+paths are resolved against the server's working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
+from typing import TypeAlias
+
+from . import pathuri
+from .protocol import models
+
+__all__ = ["DirEntry", "FileStat", "RemotePath", "remote_path_from_uri", "remote_path_to_uri"]
+
+RemotePath: TypeAlias = str | os.PathLike[str]
+"""A path on the server: absolute, or relative to the server's working directory."""
+
+
+def remote_path_to_uri(path: RemotePath, base: PurePosixPath | None) -> str:
+    """The PathUri of `path`, resolving a relative path against `base`."""
+    posix = PurePosixPath(os.fspath(path))
+    if not posix.is_absolute():
+        if base is None:
+            raise ValueError(f"relative path {posix} needs the server's cwd, which is unknown")
+        posix = base / posix
+    return pathuri.from_native_path(str(posix))
+
+
+def remote_path_from_uri(uri: str) -> PurePosixPath:
+    """The POSIX path of a PathUri (paths that are not valid UTF-8 keep surrogate escapes)."""
+    return PurePosixPath(os.fsdecode(pathuri.to_native_path(uri)))
+
+
+@dataclass(frozen=True, slots=True)
+class FileStat:
+    """Metadata of a remote path (size and times follow symlinks; `is_symlink` does not)."""
+
+    path: PurePosixPath
+    is_file: bool
+    is_dir: bool
+    is_symlink: bool
+    size: int
+    modified_at: datetime
+    created_at: datetime | None
+    """None where the server cannot report a birth time."""
+
+    @classmethod
+    def from_wire(cls, path: PurePosixPath, metadata: models.FsGetMetadataResponse) -> FileStat:
+        """Build from an `fs/getMetadata` result."""
+        return cls(
+            path=path,
+            is_file=metadata.is_file,
+            is_dir=metadata.is_directory,
+            is_symlink=metadata.is_symlink,
+            size=metadata.size,
+            modified_at=datetime.fromtimestamp(metadata.modified_at_ms / 1000, UTC),
+            created_at=(
+                datetime.fromtimestamp(metadata.created_at_ms / 1000, UTC)
+                if metadata.created_at_ms
+                else None
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DirEntry:
+    """One entry of a remote directory listing."""
+
+    name: str
+    path: PurePosixPath
+    is_file: bool
+    is_dir: bool

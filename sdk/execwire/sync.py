@@ -1,0 +1,750 @@
+# Generated from the async API by `make codegen` (codegen/sync_facade.py); do not edit.
+"""Blocking API of execwire: the same classes, methods and fields as the async API.
+
+    from execwire.sync import Executor
+
+    with Executor.connect_websocket("ws://127.0.0.1:8765") as executor:
+        result = executor.run(["uname", "-a"])
+        for chunk in executor.spawn(["make"]).output():
+            print(chunk.data)
+
+Every method runs the async implementation on one shared event-loop thread
+(`execwire.event_loop_thread`) and blocks for its result; async iterators become
+iterators. There is no second implementation to drift.
+
+Why generated rather than a dynamic wrapper: a `__getattr__` proxy would hide every method
+from editors and `mypy --strict`, and a hand-written typed wrapper is a second tree to keep
+in step. This file is written by `codegen/sync_facade.py` from the async classes'
+signatures, so it is fully typed, and `make check-codegen` (and a unit test) fail when it is
+stale. Do not edit it; change the async API and regenerate.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import PurePosixPath
+from types import TracebackType
+
+from execwire import client as async_client
+from execwire import executor as async_executor
+from execwire import session as async_session
+from execwire.client import DEFAULT_CLIENT_NAME, DEFAULT_RECONNECT, ClientEvent, ReconnectPolicy
+from execwire.command import CompletedCommand
+from execwire.event_loop_thread import LoopThread, shared_loop
+from execwire.filesystem import DirEntry, FileStat, RemotePath
+from execwire.protocol import models
+from execwire.protocol.methods import ServerNotification
+from execwire.session import OutputChunk
+from execwire.transports import Connector
+from execwire.transports.in_process import EmbeddedServer
+from execwire.transports.websocket import DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_OPEN_TIMEOUT
+
+__all__ = ["ExecServerClient", "ExecSession", "Executor"]
+
+
+class ExecServerClient:
+    """Typed async client of one exec-server session.
+
+    Build it with `connect_websocket`, `connect_stdio`, `connect_in_process` or `open`
+    (any `Connector`); `with` it, or call `close()`. Every RPC of the
+    API is a method (`process_start`, `fs_read_file`, ...) taking and returning the
+    generated models. `request_timeout` (seconds, default none) bounds each request from
+    the call to its response, reconnection time included, raising `ExecTimeout`.
+
+    Blocking: see `execwire.sync`.
+    """
+    __slots__ = ("_async", "_loop")
+
+    _async: async_client.ExecServerClient
+    _loop: LoopThread
+
+    @classmethod
+    def _wrap(cls, loop: LoopThread, wrapped: async_client.ExecServerClient) -> ExecServerClient:
+        self = cls.__new__(cls)
+        self._loop = loop
+        self._async = wrapped
+        return self
+
+    @property
+    def async_api(self) -> async_client.ExecServerClient:
+        """The async object this one drives (use it only on its loop thread)."""
+        return self._async
+
+    def __repr__(self) -> str:
+        return repr(self._async)
+
+    def initialize(self, params: models.InitializeParams) -> models.InitializeResponse:
+        """Open or resume a session on this connection."""
+        return self._loop.run(self._async.initialize(params))
+
+    def environment_info(self) -> models.EnvironmentInfo:
+        """Describe the executor host: shell, cwd, home, temp dirs, capabilities."""
+        return self._loop.run(self._async.environment_info())
+
+    def environment_status(self) -> models.EnvironmentStatusResponse:
+        """Report whether the executor is ready."""
+        return self._loop.run(self._async.environment_status())
+
+    def process_read(self, params: models.ReadParams) -> models.ReadResponse:
+        """Read retained output after a seq cursor, optionally long-polling."""
+        return self._loop.run(self._async.process_read(params))
+
+    def process_write(self, params: models.WriteParams) -> models.WriteResponse:
+        """Write bytes to a process's stdin (idempotent per writeId)."""
+        return self._loop.run(self._async.process_write(params))
+
+    def process_signal(self, params: models.SignalParams) -> models.EmptyResponse:
+        """Interrupt a process (SIGINT to its process group)."""
+        return self._loop.run(self._async.process_signal(params))
+
+    def process_terminate(self, params: models.TerminateParams) -> models.TerminateResponse:
+        """Kill a process and its whole process group."""
+        return self._loop.run(self._async.process_terminate(params))
+
+    def fs_read_file(self, params: models.FsReadFileParams) -> models.FsReadFileResponse:
+        """Read a whole file (at most 512 MiB) as base64."""
+        return self._loop.run(self._async.fs_read_file(params))
+
+    def fs_write_file(self, params: models.FsWriteFileParams) -> models.EmptyResponse:
+        """Create or truncate a file with the given bytes."""
+        return self._loop.run(self._async.fs_write_file(params))
+
+    def fs_create_directory(self, params: models.FsCreateDirectoryParams) -> models.EmptyResponse:
+        """Create a directory (recursive by default, like mkdir -p)."""
+        return self._loop.run(self._async.fs_create_directory(params))
+
+    def fs_get_metadata(self, params: models.FsGetMetadataParams) -> models.FsGetMetadataResponse:
+        """Stat a path (following symlinks; isSymlink comes from lstat)."""
+        return self._loop.run(self._async.fs_get_metadata(params))
+
+    def fs_read_directory(
+        self,
+        params: models.FsReadDirectoryParams,
+    ) -> models.FsReadDirectoryResponse:
+        """List a directory's entries (no . or ..; unreadable entries skipped)."""
+        return self._loop.run(self._async.fs_read_directory(params))
+
+    def fs_remove(self, params: models.FsRemoveParams) -> models.EmptyResponse:
+        """Remove a file, symlink or directory (recursive and force by default)."""
+        return self._loop.run(self._async.fs_remove(params))
+
+    def fs_copy(self, params: models.FsCopyParams) -> models.EmptyResponse:
+        """Copy a file, symlink or (with recursive) a directory tree."""
+        return self._loop.run(self._async.fs_copy(params))
+
+    def initialized(self) -> None:
+        """Client notification that completes the handshake; its params are ignored."""
+        self._loop.run(self._async.initialized())
+
+    @classmethod
+    def open(
+        cls,
+        connector: Connector,
+        *,
+        client_name: str = DEFAULT_CLIENT_NAME,
+        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
+        request_timeout: float | None = None,
+        resume_session_id: str | None = None,
+    ) -> ExecServerClient:
+        """Connect through `connector` and initialize (or resume `resume_session_id`)."""
+        loop = shared_loop()
+        return ExecServerClient._wrap(
+            loop,
+            loop.run(
+                async_client.ExecServerClient.open(
+                    connector,
+                    client_name=client_name,
+                    reconnect=reconnect,
+                    request_timeout=request_timeout,
+                    resume_session_id=resume_session_id,
+                ),
+            ),
+        )
+
+    @classmethod
+    def connect_websocket(
+        cls,
+        url: str,
+        *,
+        token: str | None = None,
+        client_name: str = DEFAULT_CLIENT_NAME,
+        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
+        request_timeout: float | None = None,
+        resume_session_id: str | None = None,
+        open_timeout: float = DEFAULT_OPEN_TIMEOUT,
+        max_message_bytes: int | None = DEFAULT_MAX_MESSAGE_BYTES,
+    ) -> ExecServerClient:
+        """Connect to `ws://host:port`; `token` is sent as `Authorization: Bearer` (never logged).
+
+        Requests over `max_message_bytes` (default 64 MiB, the reference's limit) raise
+        `MessageTooLarge`; None lifts the check for servers that accept more.
+        """
+        loop = shared_loop()
+        return ExecServerClient._wrap(
+            loop,
+            loop.run(
+                async_client.ExecServerClient.connect_websocket(
+                    url,
+                    token=token,
+                    client_name=client_name,
+                    reconnect=reconnect,
+                    request_timeout=request_timeout,
+                    resume_session_id=resume_session_id,
+                    open_timeout=open_timeout,
+                    max_message_bytes=max_message_bytes,
+                ),
+            ),
+        )
+
+    @classmethod
+    def connect_stdio(
+        cls,
+        argv: Sequence[str],
+        *,
+        env: dict[str, str] | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        client_name: str = DEFAULT_CLIENT_NAME,
+        request_timeout: float | None = None,
+    ) -> ExecServerClient:
+        """Spawn a server (e.g. `["execwire-server", "--listen", "stdio"]`) and talk over its
+        stdin/stdout. The server stops when the client closes; a lost pipe is final.
+        """
+        loop = shared_loop()
+        return ExecServerClient._wrap(
+            loop,
+            loop.run(
+                async_client.ExecServerClient.connect_stdio(
+                    argv,
+                    env=env,
+                    cwd=cwd,
+                    client_name=client_name,
+                    request_timeout=request_timeout,
+                ),
+            ),
+        )
+
+    @classmethod
+    def connect_in_process(
+        cls,
+        server: EmbeddedServer | None = None,
+        *,
+        client_name: str = DEFAULT_CLIENT_NAME,
+        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
+        request_timeout: float | None = None,
+    ) -> ExecServerClient:
+        """Serve the session from an embedded `execwire_server` in this event loop (no
+        sockets). Without `server` one is created, and shut down by `close()`.
+        """
+        loop = shared_loop()
+        return ExecServerClient._wrap(
+            loop,
+            loop.run(
+                async_client.ExecServerClient.connect_in_process(
+                    server,
+                    client_name=client_name,
+                    reconnect=reconnect,
+                    request_timeout=request_timeout,
+                ),
+            ),
+        )
+
+    def __enter__(self) -> ExecServerClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._loop.run(self._async.__aexit__(exc_type, exc, tb))
+
+    @property
+    def session_id(self) -> str:
+        """The server's session id (a bearer secret: pass it only to a trusted resume)."""
+        return self._async.session_id
+
+    @property
+    def environment(self) -> models.EnvironmentInfo | None:
+        """What `initialize` reported about the executor host (None from old servers);
+        `environment_info()` asks the server again.
+        """
+        return self._async.environment
+
+    @property
+    def connected(self) -> bool:
+        """A transport is up and the session is attached (false while reconnecting)."""
+        return self._async.connected
+
+    @property
+    def reconnects(self) -> int:
+        """How many times the session was resumed after a lost transport."""
+        return self._async.reconnects
+
+    @property
+    def target(self) -> str:
+        """Where the client connects (no credentials)."""
+        return self._async.target
+
+    def events(self) -> Iterator[ClientEvent]:
+        """Every process event from now on, in seq order per process, each once.
+
+        Yields `ProcessOutputNotification`, `ProcessExitedNotification`,
+        `ProcessClosedNotification`, and `OutputGap` where the server evicted output.
+        Ends when the client closes; raises its terminal error if the session is lost.
+        Events wait in the iterator until read; dropping the iterator unsubscribes it.
+        """
+        return self._loop.iterate(self._loop.call(self._async.events))
+
+    def process_events(self, process_id: str) -> Iterator[ServerNotification]:
+        """The events of one process this client started or attached, from the first one
+        not yet consumed, ending after `process/closed`.
+
+        Raises `OutputLost` where output was evicted (iterate again to continue after it).
+        One consumer per process: events are handed out once.
+        """
+        return self._loop.iterate(self._loop.call(self._async.process_events, process_id))
+
+    def attach_process(self, process_id: str, *, after_seq: int = 0) -> None:
+        """Track a process this client did not start (e.g. after `resume_session_id`):
+        its events after `after_seq` become available through `process_events`.
+        """
+        self._loop.run(self._async.attach_process(process_id, after_seq=after_seq))
+
+    def forget_process(self, process_id: str) -> None:
+        """Stop keeping a process's events for `process_events` and drop the undelivered
+        ones (`events()` subscribers still get them).
+        """
+        self._loop.call(self._async.forget_process, process_id)
+
+    def process_start(self, params: models.ExecParams) -> models.ExecResponse:
+        """Start a process (pipes or a PTY) under a client-chosen process id.
+
+        Its events are tracked from before the request is sent, so none is missed; they wait
+        for `process_events(process_id)` until consumed or `forget_process(process_id)`.
+        """
+        return self._loop.run(self._async.process_start(params))
+
+    def close(self) -> None:
+        """Close the connection (the server keeps the session's processes for its
+        detached-session TTL, then kills them) and release the connector.
+        """
+        self._loop.run(self._async.close())
+
+
+class ExecSession:
+    """A process started by `Executor.spawn` (or found again by `Executor.attach`).
+
+    `output()` streams its chunks, `wait()` gives its exit code. At the end of `with` it, the
+    process is terminated on exit if it is still running.
+
+    Blocking: see `execwire.sync`.
+    """
+    __slots__ = ("_async", "_loop")
+
+    _async: async_session.ExecSession
+    _loop: LoopThread
+
+    @classmethod
+    def _wrap(cls, loop: LoopThread, wrapped: async_session.ExecSession) -> ExecSession:
+        self = cls.__new__(cls)
+        self._loop = loop
+        self._async = wrapped
+        return self
+
+    @property
+    def async_api(self) -> async_session.ExecSession:
+        """The async object this one drives (use it only on its loop thread)."""
+        return self._async
+
+    def __repr__(self) -> str:
+        return repr(self._async)
+
+    @property
+    def process_id(self) -> str:
+        """The process id within the server session."""
+        return self._async.process_id
+
+    @property
+    def argv(self) -> tuple[str, ...]:
+        """The argv it was started with (empty for an attached process)."""
+        return self._async.argv
+
+    @property
+    def tty(self) -> bool:
+        """It runs under a PTY (its output is the single stream `pty`)."""
+        return self._async.tty
+
+    @property
+    def sandbox_type(self) -> str | None:
+        """Which sandbox wrapper the server used (`none` when unsandboxed)."""
+        return self._async.sandbox_type
+
+    @property
+    def sandbox_denied(self) -> bool:
+        """The exit was classified as a sandbox denial."""
+        return self._async.sandbox_denied
+
+    def output(self) -> Iterator[OutputChunk]:
+        """Output chunks in seq order, each once, until the process has closed its streams.
+
+        Raises `OutputLost` where the server evicted output before this client saw it
+        (calling `output()` again continues after the gap). One consumer at a time.
+        """
+        return self._loop.iterate(self._loop.call(self._async.output))
+
+    def write(self, data: bytes | str) -> None:
+        """Write to the process's stdin (str is UTF-8 encoded).
+
+        Needs `spawn(stdin=True)` or `tty=True`; raises `WriteRejected` otherwise. Each write
+        carries a unique writeId, so a write repeated after a reconnect is applied once.
+        The protocol has no way to close stdin: end interactive input in-band (e.g. Ctrl-D
+        on a PTY).
+        """
+        self._loop.run(self._async.write(data))
+
+    def terminate(self) -> bool:
+        """Kill the process and its process group; true if it was still running."""
+        return self._loop.run(self._async.terminate())
+
+    def interrupt(self) -> None:
+        """Send an interrupt (SIGINT to its process group; Ctrl-C on a PTY)."""
+        self._loop.run(self._async.interrupt())
+
+    def wait(self, timeout: float | None = None) -> int:
+        """The exit code, once the process has exited.
+
+        `timeout` (seconds) bounds the wait only: on expiry `ExecTimeout` is raised and the
+        process keeps running. Output may still arrive after the exit, until it closes.
+        """
+        return self._loop.run(self._async.wait(timeout))
+
+    def try_exit_status(self) -> int | None:
+        """The exit code if the process has exited, else None (does not block)."""
+        return self._loop.call(self._async.try_exit_status)
+
+    def wait_closed(self) -> None:
+        """Until the process has exited and all its output has been received."""
+        self._loop.run(self._async.wait_closed())
+
+    def close(self) -> None:
+        """Terminate the process if it still runs, and stop tracking it."""
+        self._loop.run(self._async.close())
+
+    def __enter__(self) -> ExecSession:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._loop.run(self._async.__aexit__(exc_type, exc, tb))
+
+
+class Executor:
+    """Run processes and use files on one exec-server.
+
+    Build it with `connect_websocket`, `connect_stdio`, `connect_in_process`, `open`, or
+    wrap an existing client with `Executor(client)`. At the end of `with` it,
+    processes it spawned that still run are terminated and an owned client is closed.
+
+    Blocking: see `execwire.sync`.
+    """
+    __slots__ = ("_async", "_loop")
+
+    _async: async_executor.Executor
+    _loop: LoopThread
+
+    def __init__(self, client: ExecServerClient) -> None:
+        """Wrap a connected client (which the executor will not close)."""
+        self._loop = client._loop
+        self._async = self._loop.call(async_executor.Executor, client._async)
+
+    @classmethod
+    def _wrap(cls, loop: LoopThread, wrapped: async_executor.Executor) -> Executor:
+        self = cls.__new__(cls)
+        self._loop = loop
+        self._async = wrapped
+        return self
+
+    @property
+    def async_api(self) -> async_executor.Executor:
+        """The async object this one drives (use it only on its loop thread)."""
+        return self._async
+
+    def __repr__(self) -> str:
+        return repr(self._async)
+
+    @classmethod
+    def open(
+        cls,
+        connector: Connector,
+        *,
+        client_name: str = DEFAULT_CLIENT_NAME,
+        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
+        request_timeout: float | None = None,
+        resume_session_id: str | None = None,
+    ) -> Executor:
+        """Connect through any `Connector`; the executor owns (and closes) the client."""
+        loop = shared_loop()
+        return Executor._wrap(
+            loop,
+            loop.run(
+                async_executor.Executor.open(
+                    connector,
+                    client_name=client_name,
+                    reconnect=reconnect,
+                    request_timeout=request_timeout,
+                    resume_session_id=resume_session_id,
+                ),
+            ),
+        )
+
+    @classmethod
+    def connect_websocket(
+        cls,
+        url: str,
+        *,
+        token: str | None = None,
+        client_name: str = DEFAULT_CLIENT_NAME,
+        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
+        request_timeout: float | None = None,
+        resume_session_id: str | None = None,
+        open_timeout: float = DEFAULT_OPEN_TIMEOUT,
+        max_message_bytes: int | None = DEFAULT_MAX_MESSAGE_BYTES,
+    ) -> Executor:
+        """Connect to `ws://host:port`; `token` is sent as `Authorization: Bearer`.
+        Requests over `max_message_bytes` (default 64 MiB, the reference's limit; a file
+        write can carry about 3/4 of it) raise `MessageTooLarge`.
+        """
+        loop = shared_loop()
+        return Executor._wrap(
+            loop,
+            loop.run(
+                async_executor.Executor.connect_websocket(
+                    url,
+                    token=token,
+                    client_name=client_name,
+                    reconnect=reconnect,
+                    request_timeout=request_timeout,
+                    resume_session_id=resume_session_id,
+                    open_timeout=open_timeout,
+                    max_message_bytes=max_message_bytes,
+                ),
+            ),
+        )
+
+    @classmethod
+    def connect_stdio(
+        cls,
+        argv: Sequence[str],
+        *,
+        env: dict[str, str] | None = None,
+        cwd: str | os.PathLike[str] | None = None,
+        client_name: str = DEFAULT_CLIENT_NAME,
+        request_timeout: float | None = None,
+    ) -> Executor:
+        """Spawn a server (e.g. `["execwire-server", "--listen", "stdio"]`) and use it over
+        its stdin/stdout; it stops when the executor closes.
+        """
+        loop = shared_loop()
+        return Executor._wrap(
+            loop,
+            loop.run(
+                async_executor.Executor.connect_stdio(
+                    argv,
+                    env=env,
+                    cwd=cwd,
+                    client_name=client_name,
+                    request_timeout=request_timeout,
+                ),
+            ),
+        )
+
+    @classmethod
+    def connect_in_process(
+        cls,
+        server: EmbeddedServer | None = None,
+        *,
+        client_name: str = DEFAULT_CLIENT_NAME,
+        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
+        request_timeout: float | None = None,
+    ) -> Executor:
+        """Use an embedded `execwire_server` in this event loop (created if not given)."""
+        loop = shared_loop()
+        return Executor._wrap(
+            loop,
+            loop.run(
+                async_executor.Executor.connect_in_process(
+                    server,
+                    client_name=client_name,
+                    reconnect=reconnect,
+                    request_timeout=request_timeout,
+                ),
+            ),
+        )
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._loop.run(self._async.__aexit__(exc_type, exc, tb))
+
+    def close(self, *, terminate_processes: bool = True) -> None:
+        """Terminate the processes this executor spawned that still run (unless
+        `terminate_processes=False`: the server then keeps them for its detached-session
+        TTL), and close the client if the executor owns it.
+        """
+        self._loop.run(self._async.close(terminate_processes=terminate_processes))
+
+    @property
+    def client(self) -> ExecServerClient:
+        """The underlying typed client (every RPC, raw events)."""
+        return ExecServerClient._wrap(self._loop, self._async.client)
+
+    @property
+    def cwd(self) -> PurePosixPath | None:
+        """The server's working directory: the default `cwd`, and the base of relative
+        paths (None if the server did not report one).
+        """
+        return self._async.cwd
+
+    def spawn(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: RemotePath | None = None,
+        env: Mapping[str, str] | None = None,
+        env_policy: models.ExecEnvPolicy | None = None,
+        tty: bool = False,
+        stdin: bool = False,
+        arg0: str | None = None,
+        sandbox: models.FileSystemSandboxContext | None = None,
+        process_id: str | None = None,
+    ) -> ExecSession:
+        """Start a process and return its session (see the module docstring for defaults).
+
+        `stdin=True` keeps stdin writable (`ExecSession.write`); otherwise it is
+        /dev/null. `tty=True` runs it under a 24x80 PTY (always writable). `sandbox` is the
+        portable sandbox intent (None: unsandboxed). `process_id` defaults to a fresh one.
+        """
+        return ExecSession._wrap(
+            self._loop,
+            self._loop.run(
+                self._async.spawn(
+                    argv,
+                    cwd=cwd,
+                    env=env,
+                    env_policy=env_policy,
+                    tty=tty,
+                    stdin=stdin,
+                    arg0=arg0,
+                    sandbox=sandbox,
+                    process_id=process_id,
+                ),
+            ),
+        )
+
+    def attach(self, process_id: str, *, after_seq: int = 0) -> ExecSession:
+        """A session for a process of this server session that this executor did not
+        start (e.g. after `resume_session_id`); its output after `after_seq` is replayed
+        from what the server retains.
+        """
+        return ExecSession._wrap(
+            self._loop,
+            self._loop.run(self._async.attach(process_id, after_seq=after_seq)),
+        )
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: RemotePath | None = None,
+        env: Mapping[str, str] | None = None,
+        env_policy: models.ExecEnvPolicy | None = None,
+        tty: bool = False,
+        timeout: float | None = None,
+        max_output_bytes: int | None = None,
+        check: bool = False,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> CompletedCommand:
+        """Run a command to completion and collect its output.
+
+        `timeout` (seconds) limits the command's run time from its start; on expiry the
+        process group is killed and the result has `timed_out=True`. `max_output_bytes`
+        keeps the last that many bytes of each stream. With `check=True` a non-zero exit or
+        a timeout raises `CommandFailed` (carrying the result). Output the server evicted
+        during a long disconnection raises `OutputLost`, whose `result` holds the rest.
+        If the call is cancelled the process is terminated.
+        """
+        return self._loop.run(
+            self._async.run(
+                argv,
+                cwd=cwd,
+                env=env,
+                env_policy=env_policy,
+                tty=tty,
+                timeout=timeout,
+                max_output_bytes=max_output_bytes,
+                check=check,
+                sandbox=sandbox,
+            ),
+        )
+
+    def read_bytes(self, path: RemotePath) -> bytes:
+        """The whole content of a remote file (the server refuses files over 512 MiB)."""
+        return self._loop.run(self._async.read_bytes(path))
+
+    def read_text(self, path: RemotePath, encoding: str = "utf-8", errors: str = "strict") -> str:
+        """A remote file decoded as text."""
+        return self._loop.run(self._async.read_text(path, encoding, errors))
+
+    def write_bytes(self, path: RemotePath, data: bytes) -> None:
+        """Create or truncate a remote file with `data` (its directory must exist)."""
+        self._loop.run(self._async.write_bytes(path, data))
+
+    def write_text(self, path: RemotePath, text: str, encoding: str = "utf-8") -> None:
+        """Create or truncate a remote file with `text`."""
+        self._loop.run(self._async.write_text(path, text, encoding))
+
+    def mkdir(self, path: RemotePath, *, parents: bool = True) -> None:
+        """Create a directory: like `mkdir -p` by default (existing directories are fine);
+        with `parents=False` a single mkdir that fails if it exists or its parent does not.
+        """
+        self._loop.run(self._async.mkdir(path, parents=parents))
+
+    def stat(self, path: RemotePath) -> FileStat:
+        """Metadata of a remote path; raises `NotFoundError` (a `FileNotFoundError`)."""
+        return self._loop.run(self._async.stat(path))
+
+    def exists(self, path: RemotePath) -> bool:
+        """Whether a remote path exists (following symlinks)."""
+        return self._loop.run(self._async.exists(path))
+
+    def listdir(self, path: RemotePath) -> list[DirEntry]:
+        """The entries of a remote directory, sorted by name (no `.`/`..`)."""
+        return self._loop.run(self._async.listdir(path))
+
+    def remove(
+        self,
+        path: RemotePath,
+        *,
+        recursive: bool = False,
+        missing_ok: bool = False,
+    ) -> None:
+        """Remove a file, symlink or empty directory; a whole tree with `recursive=True`.
+        A missing path raises `NotFoundError` unless `missing_ok`.
+        """
+        self._loop.run(self._async.remove(path, recursive=recursive, missing_ok=missing_ok))
+
+    def copy(self, source: RemotePath, destination: RemotePath, *, recursive: bool = False) -> None:
+        """Copy a file or symlink on the server; a directory tree needs `recursive=True`."""
+        self._loop.run(self._async.copy(source, destination, recursive=recursive))
