@@ -40,6 +40,7 @@ from .process_cursor import OutputGap, ProcessEvent
 from .session import ExecSession, OutputChunk
 from .transports import Connector, Transport
 from .transports.in_process import InProcessConnector
+from .transports.relay import RelayConnector
 from .transports.stdio import StdioConnector
 from .transports.websocket import WebSocketConnector
 
@@ -70,6 +71,7 @@ __all__ = [
     "ProcessEvent",
     "ProtocolError",
     "ReconnectPolicy",
+    "RelayConnector",
     "RemotePath",
     "RequestOutcomeUnknown",
     "RpcError",

@@ -5,12 +5,15 @@
     execwire fs put  --url ws://... ./local.txt /srv/remote.txt     (`-` reads stdin)
     execwire fs ls   --url ws://... /srv
     execwire fs stat --url ws://... /srv/remote.txt
+    execwire run --url http://registry:8700 --environment dev -- uname -a    (through a relay)
 
 `run` streams output live (remote stdout to stdout, stderr to stderr, a PTY to stdout) and
 exits with the remote exit code; Ctrl-C interrupts the remote process, a second Ctrl-C
 kills it. The URL may come from `EXECWIRE_URL`. A bearer token is read from `--token-file`
 or the environment variable `EXECWIRE_TOKEN`; there is deliberately no option to pass it on
-the command line, where other users could read it in the process list.
+the command line, where other users could read it in the process list. With `--environment`
+(or `EXECWIRE_ENVIRONMENT`) the URL names a relay registry and the connection goes through
+its rendezvous, end-to-end encrypted; the token is then the registry's bearer token.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ __all__ = ["main"]
 
 TOKEN_ENV: Final = "EXECWIRE_TOKEN"
 URL_ENV: Final = "EXECWIRE_URL"
+ENVIRONMENT_ENV: Final = "EXECWIRE_ENVIRONMENT"
 # Exit statuses of the client itself (the remote command's status is passed through).
 EXIT_CLIENT_ERROR: Final = 255
 EXIT_TIMED_OUT: Final = 124  # as timeout(1)
@@ -44,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     connection.add_argument(
         "--token-file", type=Path, help=f"file holding the bearer token (default: ${TOKEN_ENV})"
+    )
+    connection.add_argument(
+        "--environment",
+        default=os.environ.get(ENVIRONMENT_ENV),
+        help=f"reach this environment through the relay registry at --url (default: ${ENVIRONMENT_ENV})",
     )
     parser = argparse.ArgumentParser(
         prog="execwire", description="Run commands and move files on an exec-server."
@@ -153,7 +162,14 @@ async def _fs(executor: Executor, options: argparse.Namespace) -> int:
 
 async def _main(options: argparse.Namespace) -> int:
     token = _token(options.token_file)
-    async with await Executor.connect_websocket(options.url, token=token) as executor:
+    if options.environment:
+        if token is None:
+            print(f"execwire: a relay needs the registry token (--token-file or ${TOKEN_ENV})", file=sys.stderr)
+            return EXIT_USAGE
+        connecting = Executor.connect_relay(options.url, options.environment, token=token)
+    else:
+        connecting = Executor.connect_websocket(options.url, token=token)
+    async with await connecting as executor:
         if options.command == "run":
             return await _run(executor, options)
         return await _fs(executor, options)

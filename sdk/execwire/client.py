@@ -54,6 +54,7 @@ from .protocol import models
 from .protocol.methods import NOTIFICATIONS, ClientStubs, ServerNotification
 from .transports import Connector, Transport
 from .transports.in_process import EmbeddedServer, InProcessConnector
+from .transports.relay import RelayConnector
 from .transports.stdio import StdioConnector
 from .transports.websocket import (
     DEFAULT_MAX_MESSAGE_BYTES,
@@ -386,6 +387,33 @@ class ExecServerClient(ClientStubs):
         """
         connector = WebSocketConnector(
             url, token=token, open_timeout=open_timeout, max_message_bytes=max_message_bytes
+        )
+        return await cls.open(
+            connector,
+            client_name=client_name,
+            reconnect=reconnect,
+            request_timeout=request_timeout,
+            resume_session_id=resume_session_id,
+        )
+
+    @classmethod
+    async def connect_relay(
+        cls,
+        registry_url: str,
+        environment_id: str,
+        *,
+        token: str,
+        client_name: str = DEFAULT_CLIENT_NAME,
+        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
+        request_timeout: float | None = None,
+        resume_session_id: str | None = None,
+        open_timeout: float = DEFAULT_OPEN_TIMEOUT,
+    ) -> ExecServerClient:
+        """Reach environment `environment_id` through the registry at `registry_url` and
+        its rendezvous, end-to-end encrypted (Noise hybridIK); `token` is the registry
+        bearer token. Every reconnect takes a fresh bundle and stream, then resumes."""
+        connector = RelayConnector(
+            registry_url, environment_id, token=token, open_timeout=open_timeout
         )
         return await cls.open(
             connector,

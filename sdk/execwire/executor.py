@@ -161,6 +161,33 @@ class Executor:
         return await cls._owning(client)
 
     @classmethod
+    async def connect_relay(
+        cls,
+        registry_url: str,
+        environment_id: str,
+        *,
+        token: str,
+        client_name: str = DEFAULT_CLIENT_NAME,
+        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
+        request_timeout: float | None = None,
+        resume_session_id: str | None = None,
+        open_timeout: float = DEFAULT_OPEN_TIMEOUT,
+    ) -> Executor:
+        """Reach environment `environment_id` through the registry at `registry_url` and its
+        rendezvous, end-to-end encrypted; `token` is the registry bearer token."""
+        client = await ExecServerClient.connect_relay(
+            registry_url,
+            environment_id,
+            token=token,
+            client_name=client_name,
+            reconnect=reconnect,
+            request_timeout=request_timeout,
+            resume_session_id=resume_session_id,
+            open_timeout=open_timeout,
+        )
+        return await cls._owning(client)
+
+    @classmethod
     async def connect_stdio(
         cls,
         argv: Sequence[str],

@@ -198,6 +198,40 @@ class ExecServerClient:
         )
 
     @classmethod
+    def connect_relay(
+        cls,
+        registry_url: str,
+        environment_id: str,
+        *,
+        token: str,
+        client_name: str = DEFAULT_CLIENT_NAME,
+        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
+        request_timeout: float | None = None,
+        resume_session_id: str | None = None,
+        open_timeout: float = DEFAULT_OPEN_TIMEOUT,
+    ) -> ExecServerClient:
+        """Reach environment `environment_id` through the registry at `registry_url` and
+        its rendezvous, end-to-end encrypted (Noise hybridIK); `token` is the registry
+        bearer token. Every reconnect takes a fresh bundle and stream, then resumes.
+        """
+        loop = shared_loop()
+        return ExecServerClient._wrap(
+            loop,
+            loop.run(
+                async_client.ExecServerClient.connect_relay(
+                    registry_url,
+                    environment_id,
+                    token=token,
+                    client_name=client_name,
+                    reconnect=reconnect,
+                    request_timeout=request_timeout,
+                    resume_session_id=resume_session_id,
+                    open_timeout=open_timeout,
+                ),
+            ),
+        )
+
+    @classmethod
     def connect_stdio(
         cls,
         argv: Sequence[str],
@@ -533,6 +567,39 @@ class Executor:
                     resume_session_id=resume_session_id,
                     open_timeout=open_timeout,
                     max_message_bytes=max_message_bytes,
+                ),
+            ),
+        )
+
+    @classmethod
+    def connect_relay(
+        cls,
+        registry_url: str,
+        environment_id: str,
+        *,
+        token: str,
+        client_name: str = DEFAULT_CLIENT_NAME,
+        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
+        request_timeout: float | None = None,
+        resume_session_id: str | None = None,
+        open_timeout: float = DEFAULT_OPEN_TIMEOUT,
+    ) -> Executor:
+        """Reach environment `environment_id` through the registry at `registry_url` and its
+        rendezvous, end-to-end encrypted; `token` is the registry bearer token.
+        """
+        loop = shared_loop()
+        return Executor._wrap(
+            loop,
+            loop.run(
+                async_executor.Executor.connect_relay(
+                    registry_url,
+                    environment_id,
+                    token=token,
+                    client_name=client_name,
+                    reconnect=reconnect,
+                    request_timeout=request_timeout,
+                    resume_session_id=resume_session_id,
+                    open_timeout=open_timeout,
                 ),
             ),
         )

@@ -2,11 +2,13 @@
 
     execwire-server --listen ws://127.0.0.1:0      websocket (prints the bound URL first)
     execwire-server --listen stdio                 newline-delimited JSON on stdin/stdout
+    execwire-server --remote URL --environment-id ID   serve through a registry + rendezvous
 
 The websocket listener can require a bearer token, read from the environment variable
 EXECWIRE_CONNECTION_TOKEN (or the reference's CODEX_EXEC_SERVER_CONNECTION_TOKEN) or from
---connection-token-file. SIGTERM and SIGINT stop accepting, end every session and kill
-their processes.
+--connection-token-file. In remote mode --listen is ignored and the registration bearer is
+read from stdin (--registration-bearer-stdin) or EXECWIRE_REGISTRATION_TOKEN. SIGTERM and
+SIGINT stop accepting, end every session and kill their processes.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .remote import DEFAULT_STREAM_IDLE_TIMEOUT, RegistryClient, RemoteExecutor
 from .server import ExecServer
 from .sessions import DETACHED_SESSION_TTL_SECONDS, EXITED_PROCESS_RETENTION_SECONDS
 from .transports import DEFAULT_MAX_MESSAGE_BYTES, serve_stdio, serve_websocket
@@ -28,6 +31,7 @@ from .transports import DEFAULT_MAX_MESSAGE_BYTES, serve_stdio, serve_websocket
 __all__ = ["ListenUrl", "main", "parse_listen_url"]
 
 TOKEN_ENVIRONMENT_VARIABLES = ("EXECWIRE_CONNECTION_TOKEN", "CODEX_EXEC_SERVER_CONNECTION_TOKEN")
+REGISTRATION_TOKEN_VARIABLE = "EXECWIRE_REGISTRATION_TOKEN"
 
 
 @dataclass(frozen=True)
@@ -111,7 +115,65 @@ def _parser() -> argparse.ArgumentParser:
         help="largest websocket message accepted (default %(default)s)",
     )
     parser.add_argument("--log-level", default="WARNING", help="logging level on stderr")
+    remote = parser.add_argument_group("remote mode")
+    remote.add_argument("--remote", metavar="URL", help="register with this registry base URL and serve through its rendezvous")
+    remote.add_argument("--environment-id", metavar="ID", help="environment to register as (with --remote)")
+    remote.add_argument(
+        "--registration-bearer-stdin",
+        action="store_true",
+        help=f"read the registration bearer from the first line of stdin (else ${REGISTRATION_TOKEN_VARIABLE})",
+    )
+    remote.add_argument(
+        "--stream-idle-timeout",
+        type=float,
+        default=DEFAULT_STREAM_IDLE_TIMEOUT,
+        metavar="SECONDS",
+        help="detach a relay stream's session after this long without a frame (default %(default)s; 0 disables)",
+    )
     return parser
+
+
+def _remote_registry(args: argparse.Namespace) -> RegistryClient:
+    if not args.environment_id:
+        raise ValueError("--remote requires --environment-id")
+    if args.registration_bearer_stdin:
+        token = sys.stdin.readline().strip()
+    else:
+        token = os.environ.get(REGISTRATION_TOKEN_VARIABLE, "").strip()
+    if not token:
+        raise ValueError(
+            f"--remote needs a registration bearer (--registration-bearer-stdin or ${REGISTRATION_TOKEN_VARIABLE})"
+        )
+    return RegistryClient(args.remote, args.environment_id, token)
+
+
+async def _run_remote(args: argparse.Namespace, registry: RegistryClient) -> int:
+    exec_server = ExecServer(
+        concurrent_requests=args.concurrent_requests,
+        detached_session_ttl=args.detached_session_ttl,
+        process_retention=args.process_retention,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    idle = args.stream_idle_timeout if args.stream_idle_timeout > 0 else None
+    executor = RemoteExecutor(exec_server, registry, stream_idle_timeout=idle)
+    serving = asyncio.create_task(executor.run())
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if serving.done() and not serving.cancelled() and (error := serving.exception()) is not None:
+            print(f"execwire-server: {error}", file=sys.stderr)
+            return 1
+        return 0
+    finally:
+        serving.cancel()
+        stopping.cancel()
+        # Bounded: a stuck socket close must not keep a stopping server alive.
+        await asyncio.wait({serving}, timeout=15)
+        await exec_server.shutdown()
+        await registry.aclose()
 
 
 async def _run(args: argparse.Namespace, listen: ListenUrl, token: str | None) -> None:
@@ -157,6 +219,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.concurrent_requests < 1:
         print("execwire-server: --concurrent-requests must be at least 1", file=sys.stderr)
         return 2
+    if args.remote is not None:
+        try:
+            registry = _remote_registry(args)
+        except ValueError as error:
+            print(f"execwire-server: {error}", file=sys.stderr)
+            return 2
+        try:
+            return asyncio.run(_run_remote(args, registry))
+        except KeyboardInterrupt:
+            return 0
     try:
         asyncio.run(_run(args, listen, token))
     except KeyboardInterrupt:

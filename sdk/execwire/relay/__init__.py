@@ -4,15 +4,24 @@
 * :mod:`.framing`: JSON-RPC messages to and from 61440-byte record plaintexts.
 * :mod:`.ordering`: the receive reorder buffer (released MAIN rules).
 * :mod:`.reliable`: execwire's opt-in acks and retransmission, invisible to the reference.
+* :mod:`.frames`: ``RelayMessageFrame`` encoding, decoding and validation.
+* :mod:`.stream`: the per-stream handshakes (:class:`HarnessHandshake` for the initiator,
+  :class:`ExecutorHandshake` for the responder) and the established :class:`RelayStream`.
+* :mod:`.executor_mux`: the executor's per-socket demultiplexer (:class:`ExecutorMux`).
 """
 
 from .errors import (
     FramingError,
+    InvalidFrame,
     NoiseError,
     OrderingError,
     RelayProtocolError,
     ReliabilityError,
+    StreamReset,
+    StreamTimeout,
 )
+from .executor_mux import ExecutorMux, MuxLimits, StreamHandle
+from .frames import RESET_REASON, Frame, FrameKind, decode_frame, frame_for_stream
 from .framing import MAX_MESSAGE_LEN, RECORD_PLAINTEXT_LEN, MessageAssembler, encode_message
 from .noise import (
     PUBLIC_KEY_SUITE,
@@ -26,27 +35,43 @@ from .noise import (
 )
 from .ordering import ReorderBuffer
 from .reliable import ACK_CAPABLE, ReliableReceiver, ReliableSender
+from .stream import ExecutorHandshake, HarnessHandshake, RelayStream, StreamConfig
 
 __all__ = [
     "ACK_CAPABLE",
     "MAX_MESSAGE_LEN",
     "PUBLIC_KEY_SUITE",
     "RECORD_PLAINTEXT_LEN",
+    "RESET_REASON",
+    "ExecutorHandshake",
+    "ExecutorMux",
+    "Frame",
+    "FrameKind",
     "FramingError",
     "HandshakeInitiator",
     "HandshakeResponder",
+    "HarnessHandshake",
+    "InvalidFrame",
     "MessageAssembler",
+    "MuxLimits",
     "NoiseError",
     "NoiseIdentity",
     "NoisePublicKey",
     "OrderingError",
     "RelayProtocolError",
+    "RelayStream",
     "ReliabilityError",
     "ReliableReceiver",
     "ReliableSender",
     "ReorderBuffer",
+    "StreamConfig",
+    "StreamHandle",
+    "StreamReset",
+    "StreamTimeout",
     "TransportCipher",
     "TransportKeys",
+    "decode_frame",
     "encode_message",
+    "frame_for_stream",
     "relay_prologue",
 ]

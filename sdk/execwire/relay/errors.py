@@ -9,10 +9,13 @@ from __future__ import annotations
 
 __all__ = [
     "FramingError",
+    "InvalidFrame",
     "NoiseError",
     "OrderingError",
     "RelayProtocolError",
     "ReliabilityError",
+    "StreamReset",
+    "StreamTimeout",
 ]
 
 
@@ -37,3 +40,29 @@ class OrderingError(RelayProtocolError):
 
 class ReliabilityError(RelayProtocolError):
     """The peer's acknowledgements are inconsistent, or a lost record cannot be resent."""
+
+
+class InvalidFrame(RelayProtocolError):
+    """A websocket message is not a valid ``RelayMessageFrame``.
+
+    The executor drops such frames silently; a harness fails when one names its own stream.
+    ``stream_id`` is the frame's stream id when the protobuf parsed, else None.
+    """
+
+    def __init__(self, message: str, stream_id: str | None = None) -> None:
+        super().__init__(message)
+        self.stream_id = stream_id
+
+
+class StreamReset(RelayProtocolError):
+    """The peer (or the rendezvous on its behalf) reset the stream.
+
+    The peer's reason is cleartext and unauthenticated, so it is deliberately not kept.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("Noise relay stream reset")
+
+
+class StreamTimeout(RelayProtocolError):
+    """No frame arrived on the stream for longer than its idle timeout."""

@@ -24,12 +24,14 @@ so a reference peer notices nothing:
 
 Shell obligations (the cores are I/O-free; ``now`` is any monotonic clock in seconds):
 
-* Send our Handshake frame (msg1 or msg2) with ``ack_bits = ACK_CAPABLE`` and feed the
-  peer's Handshake frame fields to :meth:`ReliableSender.on_ack`, so two execwire peers are
-  proven before the first Data record. Otherwise proof waits for the peer's first frame, and a
-  record lost in that first round trip may already have left the bounded pre-proof cache.
-  The reference's frame validation never reads the ack fields; live probes confirmed they
-  are ignored on Ack/Resume/Heartbeat frames, but not yet on Handshake frames.
+* Prove ack support in the handshake, so two execwire peers are proven before the first
+  Data record (otherwise proof waits for the peer's first frame, and a record lost in that
+  first round trip may already have left the bounded pre-proof cache).
+  :mod:`execwire.relay.stream` does this: the harness marks its Resume and msg1 with
+  :data:`ACK_CAPABLE`, the executor marks msg2 only if msg1 was marked, and each side builds
+  its sender with ``peer_acks`` set from the other's mark. Checked against codex 0.169.0:
+  its executor ignores ack fields on Resume, Handshake, Data, Ack and Heartbeat frames, and
+  its harness ignores them on Handshake, Data and Ack frames.
 * For every frame from the peer on an established stream, call
   :meth:`ReliableSender.on_ack` with its ``ack``/``ack_bits`` (``standalone=True`` for an
   ``ack_frame``); push Data through :meth:`ReliableReceiver.push` before decrypting.

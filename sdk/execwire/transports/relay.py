@@ -1,0 +1,291 @@
+"""Relay transport: reach a remote executor through a registry and a rendezvous.
+
+Each physical connection asks the registry for a fresh single-use bundle (`/connect`),
+dials the rendezvous websocket it names, opens one virtual stream with a new UUID and
+performs the Noise hybridIK handshake as the initiator, pinning the executor key from the
+bundle. After that the stream moves whole JSON-RPC messages like any other transport, so
+the client (requests, events, reconnect and resume) is unchanged. The Noise identity is
+kept for the connector's lifetime and reused across reconnects, like the reference.
+
+The protocol work happens in the sans-I/O `execwire.relay.stream` core; this module only
+moves frames and runs the stream's timers (acknowledgements and retransmission with an
+execwire executor, heartbeats so that an idle stream is not mistaken for a vanished one).
+Closing sends a Reset first, so the executor detaches the session at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Final
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+
+from ..errors import AuthenticationError, MessageTooLarge, TransportError
+from ..relay.errors import RelayProtocolError, StreamReset
+from ..relay.frames import MAX_FRAME_LEN, InvalidFrame, frame_for_stream
+from ..relay.framing import MAX_MESSAGE_LEN
+from ..relay.noise import NoiseIdentity
+from ..relay.registry import (
+    ConnectBundle,
+    RegistryAuthError,
+    RegistryClient,
+    RegistryError,
+    redact_url,
+)
+from ..relay.stream import HarnessHandshake, RelayStream, StreamConfig
+
+__all__ = ["RelayConnector", "RelayTransport"]
+
+DEFAULT_OPEN_TIMEOUT: Final = 10.0
+HEARTBEAT_INTERVAL: Final = 60.0
+"""An idle stream sends a heartbeat this often; executors may reset silent streams."""
+SEND_HIGH_WATER: Final = 1 << 20
+"""Plaintext a stream may hold back (its send window is full) before `send` waits."""
+PING_INTERVAL: Final = 30.0
+PING_TIMEOUT: Final = 60.0
+
+# websockets logs the request line at debug level; the rendezvous URL's query is a signed
+# credential, so its protocol log stays at INFO.
+_websocket_logger = logging.getLogger("execwire.transports.relay.websocket")
+_websocket_logger.setLevel(logging.INFO)
+
+
+class RelayTransport:
+    """One virtual stream on one physical rendezvous connection."""
+
+    def __init__(self, connection: ClientConnection, stream: RelayStream) -> None:
+        self._connection = connection
+        self._stream = stream
+        self._messages: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self._wake = asyncio.Event()
+        self._drained = asyncio.Event()
+        self._drained.set()
+        self._ended = False
+        self._tasks = [
+            asyncio.create_task(self._read_loop()),
+            asyncio.create_task(self._timer_loop()),
+        ]
+
+    @property
+    def stream_id(self) -> str:
+        """The virtual stream's id (cleartext to the rendezvous)."""
+        return self._stream.stream_id
+
+    async def send(self, message: bytes) -> None:
+        if len(message) > MAX_MESSAGE_LEN:
+            raise MessageTooLarge(len(message), MAX_MESSAGE_LEN)
+        while self._stream.queued_bytes > SEND_HIGH_WATER and not self._ended:
+            self._drained.clear()
+            await self._drained.wait()
+        if self._ended:
+            raise TransportError("relay stream closed")
+        loop = asyncio.get_running_loop()
+        try:
+            frames = self._stream.send_message(message, loop.time())
+        except RelayProtocolError as error:
+            self._end()
+            raise TransportError(f"relay stream failed: {error}") from None
+        await self._write(frames)
+        self._wake.set()
+
+    async def receive(self) -> bytes | None:
+        return await self._messages.get()
+
+    async def close(self) -> None:
+        if not self._ended and not self._stream.closed:
+            # Tell the executor at once (the reference harness does not, and leaves the
+            # session attached until the rendezvous notices the socket went away).
+            with contextlib.suppress(ConnectionClosed, RelayProtocolError):
+                await self._connection.send(self._stream.reset_frame())
+        self._end()
+        await self._connection.close()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def abort(self) -> None:
+        self._end()
+        transport = self._connection.transport
+        if transport is not None:
+            transport.abort()
+
+    def _end(self) -> None:
+        if not self._ended:
+            self._ended = True
+            self._messages.put_nowait(None)
+            self._drained.set()
+            self._wake.set()
+
+    async def _write(self, frames: list[bytes]) -> None:
+        try:
+            for frame in frames:
+                await self._connection.send(frame)
+        except ConnectionClosed:
+            self._end()
+            raise TransportError("relay connection closed") from None
+
+    async def _read_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            async for raw in self._connection:
+                if isinstance(raw, str):
+                    return  # the protocol carries frames in binary messages only
+                frame = frame_for_stream(raw, self._stream.stream_id)
+                if frame is None:
+                    continue
+                messages = self._stream.receive_frame(frame, loop.time())
+                await self._write(self._stream.poll(loop.time()))
+                for message in messages:
+                    self._messages.put_nowait(message)
+                if self._stream.queued_bytes <= SEND_HIGH_WATER:
+                    self._drained.set()
+                self._wake.set()
+        except (ConnectionClosed, TransportError, InvalidFrame, StreamReset, RelayProtocolError):
+            pass
+        finally:
+            self._end()
+            with contextlib.suppress(Exception):
+                await self._connection.close()
+
+    async def _timer_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while not self._ended:
+            self._wake.clear()
+            deadline = self._stream.next_deadline()
+            delay = None if deadline is None else max(0.0, deadline - loop.time())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+            if self._ended:
+                return
+            try:
+                await self._write(self._stream.poll(loop.time()))
+            except (TransportError, RelayProtocolError):
+                self._end()
+                return
+            if self._stream.queued_bytes <= SEND_HIGH_WATER:
+                self._drained.set()
+
+
+class RelayConnector:
+    """Connects to environment `environment_id` through the registry at `registry_url`.
+
+    `token` is the registry bearer token (sent only to the registry, never logged or shown
+    in reprs). `reliable` negotiates execwire's acknowledgements and retransmission with
+    execwire executors; the released reference executor ignores the offer.
+    """
+
+    def __init__(
+        self,
+        registry_url: str,
+        environment_id: str,
+        *,
+        token: str,
+        identity: NoiseIdentity | None = None,
+        open_timeout: float = DEFAULT_OPEN_TIMEOUT,
+        reliable: bool = True,
+        heartbeat_interval: float = HEARTBEAT_INTERVAL,
+    ) -> None:
+        self._registry = RegistryClient(registry_url, environment_id, token, timeout=open_timeout)
+        self._registry_url = redact_url(registry_url)
+        self._environment_id = environment_id
+        self._identity = identity or NoiseIdentity.generate()
+        self._open_timeout = open_timeout
+        self._config = StreamConfig(reliable=reliable, heartbeat_interval=heartbeat_interval)
+
+    def __repr__(self) -> str:
+        return f"RelayConnector(registry={self._registry_url!r}, environment={self._environment_id!r})"
+
+    @property
+    def target(self) -> str:
+        return f"{self._registry_url} (environment {self._environment_id})"
+
+    @property
+    def resumable(self) -> bool:
+        return True
+
+    async def connect(self) -> RelayTransport:
+        # A bundle is single-use; a 401 on the first upgrade means it was refused or spent,
+        # so fetch one more and retry once (as the reference harness does).
+        for attempt in range(2):
+            bundle = await self._bundle()
+            try:
+                connection = await connect(
+                    bundle.url,
+                    compression=None,  # frames carry ciphertext, which does not compress
+                    max_size=MAX_FRAME_LEN,
+                    open_timeout=self._open_timeout,
+                    ping_interval=PING_INTERVAL,
+                    ping_timeout=PING_TIMEOUT,
+                    logger=_websocket_logger,
+                )
+            except InvalidStatus as error:
+                status = error.response.status_code
+                if status == 401 and attempt == 0:
+                    continue
+                if status in (401, 403):
+                    raise AuthenticationError(
+                        f"the rendezvous refused the connection with HTTP {status}"
+                    ) from None
+                raise TransportError(f"the rendezvous answered with HTTP {status}") from None
+            except InvalidURI:
+                raise TransportError("the registry returned an invalid rendezvous URL") from None
+            except (OSError, TimeoutError, InvalidHandshake) as error:
+                raise TransportError(f"cannot reach the rendezvous: {type(error).__name__}") from None
+            break
+        else:  # pragma: no cover - the loop always breaks or raises
+            raise TransportError("cannot reach the rendezvous")
+        handshake = HarnessHandshake(
+            self._identity,
+            bundle.executor_public_key,
+            environment_id=bundle.environment_id,
+            executor_registration_id=bundle.executor_registration_id,
+            authorization=bundle.authorization,
+            config=self._config,
+        )
+        try:
+            for frame in handshake.opening_frames():
+                await connection.send(frame)
+            stream = await asyncio.wait_for(_handshake(connection, handshake), self._open_timeout)
+        except BaseException as error:
+            await connection.close()
+            if isinstance(error, TimeoutError):
+                raise TransportError("the executor did not answer the Noise handshake") from None
+            if isinstance(error, ConnectionClosed):
+                raise TransportError("the rendezvous closed the connection") from None
+            raise
+        return RelayTransport(connection, stream)
+
+    async def _bundle(self) -> ConnectBundle:
+        try:
+            return await self._registry.connect(self._identity.public_key)
+        except RegistryAuthError as error:
+            raise AuthenticationError(str(error)) from None
+        except RegistryError as error:
+            raise TransportError(str(error)) from None
+
+    async def aclose(self) -> None:
+        await self._registry.aclose()
+
+
+async def _handshake(connection: ClientConnection, handshake: HarnessHandshake) -> RelayStream:
+    """Read frames until the executor's msg2 completes the handshake."""
+    loop = asyncio.get_running_loop()
+    async for raw in connection:
+        if isinstance(raw, str):
+            raise TransportError("the rendezvous sent a text message")
+        try:
+            frame = frame_for_stream(raw, handshake.stream_id)
+            if frame is None:
+                continue
+            stream = handshake.on_frame(frame, loop.time())
+        except StreamReset:
+            raise TransportError("the executor refused the relay stream (Reset)") from None
+        except (InvalidFrame, RelayProtocolError) as error:
+            raise TransportError(f"relay handshake failed: {error}") from None
+        if stream is not None:
+            return stream
+    raise TransportError("the rendezvous closed the connection during the handshake")
+

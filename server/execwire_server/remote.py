@@ -1,0 +1,458 @@
+"""Remote mode: serve JSON-RPC sessions through a rendezvous (`execwire-server --remote`).
+
+The executor registers one Noise identity with the registry, dials the rendezvous websocket
+it returns, and serves every virtual stream on that socket as an independent JSON-RPC
+session (the same `Connection` processor as the local listener). All protocol decisions live
+in the sans-I/O `execwire.relay.executor_mux.ExecutorMux`; this module only moves bytes,
+runs registry validations and keeps the timers.
+
+    RegistryClient    register / validate (execwire.relay.registry, shared with the harness)
+    RemoteExecutor    register, dial, serve, reconnect with backoff, re-register when refused
+    RelaySocket       one rendezvous websocket: reader, writer, timers, validations, sessions
+
+The bearer token never appears in logs, reprs or error texts; rendezvous URLs are logged
+without their query (it holds a signed credential); environment, registration and stream
+ids are logged at debug level only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Final
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
+
+from execwire.relay.executor_mux import (
+    Action,
+    CancelValidation,
+    CloseStream,
+    Deliver,
+    ExecutorMux,
+    MuxLimits,
+    OpenStream,
+    SendFrame,
+    StartValidation,
+    StreamHandle,
+)
+from execwire.relay.frames import MAX_FRAME_LEN
+from execwire.relay.noise import NoiseIdentity
+from execwire.relay.registry import (
+    Registration,
+    RegistryAuthError,
+    RegistryClient,
+    RegistryError,
+    redact_url,
+)
+from execwire.relay.stream import StreamConfig
+
+from . import jsonrpc_errors
+
+if TYPE_CHECKING:
+    from .server import ExecServer
+
+__all__ = [
+    "DEFAULT_STREAM_IDLE_TIMEOUT",
+    "Registration",
+    "RegistryAuthError",
+    "RegistryClient",
+    "RegistryError",
+    "RelaySocket",
+    "RemoteExecutor",
+    "redact_url",
+]
+
+logger = logging.getLogger(__name__)
+
+# websockets logs each request line at debug level, query included, and the rendezvous URL's
+# query is a signed credential: its protocol log stays at INFO even when debugging.
+_websocket_logger = logging.getLogger(f"{__name__}.websocket")
+_websocket_logger.setLevel(logging.INFO)
+
+SECURITY_PROFILE: Final = "noise_hybrid_ik_v1"
+VALIDATION_TIMEOUT: Final = 10.0
+CONNECT_TIMEOUT: Final = 10.0
+KEEPALIVE_INTERVAL: Final = 30.0
+PONG_TIMEOUT: Final = 60.0
+WRITE_TIMEOUT: Final = 60.0
+BACKOFF_INITIAL: Final = 1.0
+BACKOFF_MAX: Final = 30.0
+STABLE_SESSION: Final = 30.0
+"""A socket that lived this long resets the reconnect backoff."""
+REREGISTER_STATUSES: Final = frozenset({401, 403, 404, 410})
+"""Rendezvous upgrade answers that mean the registration itself is no longer accepted."""
+DEFAULT_STREAM_IDLE_TIMEOUT: Final = 600.0
+STREAM_INBOUND_CAPACITY: Final = 128
+"""Messages queued for one session; a harness that floods past it gets its stream reset."""
+SOCKET_HIGH_WATER: Final = 1 << 20
+"""Encoded frames queued for the websocket before sessions must wait to send more."""
+STREAM_HIGH_WATER: Final = 1 << 20
+"""Plaintext a stream may hold back for its send window before its session must wait."""
+SESSION_DRAIN_TIMEOUT: Final = 10.0
+"""How long a closed socket waits for its sessions to detach before cancelling them."""
+
+
+# --------------------------------------------------------------------------- one socket
+
+
+def _is_jsonrpc(message: bytes) -> bool:
+    return not isinstance(jsonrpc_errors.explain(message), jsonrpc_errors.Malformed)
+
+
+class _StreamTransport:
+    """What one session's `Connection` sees: whole JSON-RPC messages of one stream."""
+
+    parse_error_prefix = "failed to parse relay JSON-RPC message from "
+
+    def __init__(self, relay: RelaySocket, handle: StreamHandle) -> None:
+        self._relay = relay
+        self._handle = handle
+        self.label = f"exec-server relay stream #{handle.instance}"
+        self._inbound: deque[bytes] = deque()
+        self._ready = asyncio.Event()
+        self._closed = False
+
+    def deliver(self, message: bytes) -> bool:
+        """Queue an inbound message; False when the session is too far behind."""
+        if len(self._inbound) >= STREAM_INBOUND_CAPACITY:
+            return False
+        self._inbound.append(message)
+        self._ready.set()
+        return True
+
+    def close(self) -> None:
+        """The stream is over: `receive` returns None, so the session detaches."""
+        self._closed = True
+        self._inbound.clear()
+        self._ready.set()
+
+    async def receive(self) -> bytes | None:
+        while not self._inbound:
+            if self._closed:
+                return None
+            self._ready.clear()
+            await self._ready.wait()
+        return self._inbound.popleft()
+
+    async def send(self, message: bytes) -> None:
+        if self._closed:
+            raise ConnectionError("relay stream closed")
+        await self._relay.send_message(self._handle, message)
+
+    def abort(self) -> None:
+        # The session gave up on its peer (protocol violation): tell the harness.
+        self._relay.end_stream(self._handle, "session aborted")
+
+
+class RelaySocket:
+    """Serve every stream of one rendezvous websocket until it closes."""
+
+    def __init__(
+        self,
+        exec_server: ExecServer,
+        ws: ClientConnection,
+        registration: Registration,
+        registry: RegistryClient,
+        identity: NoiseIdentity,
+        *,
+        stream_config: StreamConfig,
+        limits: MuxLimits | None = None,
+    ) -> None:
+        self._exec_server = exec_server
+        self._ws = ws
+        self._registration = registration
+        self._registry = registry
+        self._mux = ExecutorMux(
+            identity,
+            environment_id=registration.environment_id,
+            executor_registration_id=registration.registration_id,
+            limits=limits,
+            stream_config=stream_config,
+            accept_message=_is_jsonrpc,
+        )
+        self._loop = asyncio.get_running_loop()
+        self._streams: dict[StreamHandle, _StreamTransport] = {}
+        self._validations: dict[int, asyncio.Task[None]] = {}
+        self._sessions: set[asyncio.Task[None]] = set()
+        self._outgoing: deque[bytes] = deque()
+        self._outgoing_bytes = 0
+        self._has_output = asyncio.Event()
+        self._progress = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._closed = False
+
+    @property
+    def mux(self) -> ExecutorMux:
+        """The protocol state (for diagnostics)."""
+        return self._mux
+
+    async def run(self) -> str:
+        """Serve until the socket ends; return why (`peer_close`, `write_error`, ...)."""
+        reader = asyncio.create_task(self._read_loop())
+        writer = asyncio.create_task(self._write_loop())
+        timer = asyncio.create_task(self._timer_loop())
+        try:
+            done, _ = await asyncio.wait({reader, writer, timer}, return_when=asyncio.FIRST_COMPLETED)
+            finished = done.pop()
+            if finished.cancelled():
+                reason = "local_shutdown"
+            elif (error := finished.exception()) is not None:
+                logger.error("relay socket failed", exc_info=error)
+                reason = "internal_error"
+            else:
+                reason = finished.result()
+        finally:
+            self._closed = True
+            for task in (reader, writer, timer):
+                task.cancel()
+            await asyncio.gather(reader, writer, timer, return_exceptions=True)
+            self._apply(self._mux.close())
+            self._progress.set()
+            await self._ws.close()
+            if self._sessions:
+                # Each session sees its transport end and detaches (resumable elsewhere);
+                # one that does not finish promptly must not hold the reconnect back.
+                _, stuck = await asyncio.wait(set(self._sessions), timeout=SESSION_DRAIN_TIMEOUT)
+                for session in stuck:
+                    session.cancel()
+        return reason
+
+    # -- loops -----------------------------------------------------------------------------
+
+    async def _read_loop(self) -> str:
+        try:
+            async for message in self._ws:
+                if isinstance(message, str):
+                    logger.debug("dropping a text message on the relay socket")
+                    continue
+                self._apply(self._mux.receive(message, self._loop.time()))
+        except ConnectionClosed:
+            return "read_error"
+        return "peer_close"
+
+    async def _write_loop(self) -> str:
+        while True:
+            while not self._outgoing:
+                self._has_output.clear()
+                await self._has_output.wait()
+            frame = self._outgoing.popleft()
+            self._outgoing_bytes -= len(frame)
+            self._progress.set()
+            try:
+                async with asyncio.timeout(WRITE_TIMEOUT):
+                    await self._ws.send(frame)
+            except (ConnectionClosed, TimeoutError):
+                return "write_error"
+
+    async def _timer_loop(self) -> str:
+        while True:
+            self._wake.clear()
+            deadline = self._mux.next_deadline()
+            delay = None if deadline is None else max(deadline - self._loop.time(), 0.001)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+            self._apply(self._mux.poll(self._loop.time()))
+
+    # -- mux actions -----------------------------------------------------------------------
+
+    def _apply(self, actions: list[Action]) -> None:
+        for action in actions:
+            if isinstance(action, SendFrame):
+                self._outgoing.append(action.data)
+                self._outgoing_bytes += len(action.data)
+                self._has_output.set()
+            elif isinstance(action, Deliver):
+                transport = self._streams.get(action.handle)
+                if transport is not None and not transport.deliver(action.message):
+                    self.end_stream(action.handle, "session inbound queue full")
+            elif isinstance(action, StartValidation):
+                task = asyncio.create_task(self._validate(action))
+                self._validations[action.validation_id] = task
+            elif isinstance(action, CancelValidation):
+                pending = self._validations.pop(action.validation_id, None)
+                if pending is not None:
+                    pending.cancel()
+            elif isinstance(action, OpenStream):
+                self._open(action.handle)
+            elif isinstance(action, CloseStream):
+                closing = self._streams.pop(action.handle, None)
+                if closing is not None:
+                    logger.debug("relay stream %r closed: %s", action.handle, action.reason)
+                    closing.close()
+        self._wake.set()
+        self._progress.set()
+
+    def _open(self, handle: StreamHandle) -> None:
+        if self._closed:
+            return
+        transport = _StreamTransport(self, handle)
+        self._streams[handle] = transport
+        task = asyncio.create_task(self._serve(handle, transport))
+        self._sessions.add(task)
+        task.add_done_callback(self._sessions.discard)
+
+    async def _serve(self, handle: StreamHandle, transport: _StreamTransport) -> None:
+        try:
+            await self._exec_server.serve_connection(transport)
+        except Exception:
+            logger.exception("relay session failed")
+        finally:
+            # A session that ended on our side (not by a Reset) gets a best-effort Reset.
+            self.end_stream(handle, "session ended")
+
+    async def _validate(self, action: StartValidation) -> None:
+        try:
+            async with asyncio.timeout(VALIDATION_TIMEOUT):
+                valid = await self._registry.validate(
+                    self._registration.registration_id,
+                    action.stream_id,
+                    action.harness_public_key,
+                    action.authorization,
+                )
+        except TimeoutError:
+            logger.warning("timed out validating a harness key")
+            valid = False
+        except Exception:
+            logger.exception("harness key validation failed")
+            valid = False
+        finally:
+            self._validations.pop(action.validation_id, None)
+        self._apply(self._mux.validation_finished(action.validation_id, valid, self._loop.time()))
+
+    # -- session side ----------------------------------------------------------------------
+
+    def end_stream(self, handle: StreamHandle, reason: str) -> None:
+        """End a stream from the executor side: Reset it (best effort) and close its session."""
+        self._apply(self._mux.end_stream(handle, self._loop.time(), reason))
+
+    async def send_message(self, handle: StreamHandle, message: bytes) -> None:
+        """Send one JSON-RPC message of a session; waits while the socket or stream is full."""
+        while True:
+            if self._closed or not self._mux.is_open(handle):
+                raise ConnectionError("relay stream closed")
+            if (
+                self._outgoing_bytes < SOCKET_HIGH_WATER
+                and self._mux.queued_bytes(handle) < STREAM_HIGH_WATER
+            ):
+                break
+            self._progress.clear()
+            await self._progress.wait()
+        self._apply(self._mux.send_message(handle, message, self._loop.time()))
+
+
+# --------------------------------------------------------------------------- the executor
+
+
+def _nodelay(ws: ClientConnection) -> None:
+    sock = ws.transport.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class RemoteExecutor:
+    """Keep one executor registered and connected; serve its streams with ``exec_server``.
+
+    One Noise identity serves the whole run, across reconnects and re-registrations.
+    """
+
+    def __init__(
+        self,
+        exec_server: ExecServer,
+        registry: RegistryClient,
+        *,
+        identity: NoiseIdentity | None = None,
+        stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
+        limits: MuxLimits | None = None,
+        backoff_initial: float = BACKOFF_INITIAL,
+        backoff_max: float = BACKOFF_MAX,
+        on_socket: Callable[[RelaySocket], None] | None = None,
+    ) -> None:
+        self._exec_server = exec_server
+        self._registry = registry
+        self._identity = identity or NoiseIdentity.generate()
+        # The executor validates JSON-RPC itself (accept_message), so skip the JSON check.
+        self._stream_config = StreamConfig(idle_timeout=stream_idle_timeout, validate_json=False)
+        self._limits = limits
+        self._backoff_initial = backoff_initial
+        self._backoff_max = backoff_max
+        self._on_socket = on_socket
+
+    async def run(self) -> None:
+        """Serve until cancelled; raises :class:`RegistryError` when registration fails for good."""
+        try:
+            await self._run()
+        finally:
+            await self._registry.aclose()
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        registration = await self._register()
+        backoff = self._backoff_initial
+        while True:
+            started = loop.time()
+            reregister = False
+            try:
+                ws = await connect(
+                    registration.url,
+                    max_size=MAX_FRAME_LEN,
+                    compression=None,
+                    open_timeout=CONNECT_TIMEOUT,
+                    ping_interval=KEEPALIVE_INTERVAL,
+                    ping_timeout=PONG_TIMEOUT,
+                    close_timeout=5,
+                    logger=_websocket_logger,
+                )
+            except InvalidStatus as error:
+                status = error.response.status_code
+                reregister = status in REREGISTER_STATUSES
+                logger.warning("rendezvous refused the executor socket (HTTP %d)", status)
+            except (OSError, TimeoutError, WebSocketException) as error:
+                logger.warning("could not reach the rendezvous (%s)", type(error).__name__)
+            else:
+                _nodelay(ws)
+                logger.info("connected to rendezvous %s", redact_url(registration.url))
+                relay = RelaySocket(
+                    self._exec_server,
+                    ws,
+                    registration,
+                    self._registry,
+                    self._identity,
+                    stream_config=self._stream_config,
+                    limits=self._limits,
+                )
+                if self._on_socket is not None:
+                    self._on_socket(relay)
+                reason = await relay.run()
+                logger.info("rendezvous socket ended (%s)", reason)
+                if loop.time() - started >= STABLE_SESSION:
+                    backoff = self._backoff_initial
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, self._backoff_max)
+            if reregister:
+                registration = await self._register()
+
+    async def _register(self) -> Registration:
+        delay = self._backoff_initial
+        while True:
+            try:
+                registration = await self._registry.register(self._identity.public_key)
+            except RegistryError as error:
+                if not error.retriable:
+                    raise
+                logger.warning("%s; retrying in %.0f s", error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._backoff_max)
+                continue
+            logger.info("registered the remote environment")
+            logger.debug(
+                "environment %s registration %s",
+                registration.environment_id,
+                registration.registration_id,
+            )
+            return registration

@@ -1,0 +1,130 @@
+"""The SDK as a relay harness: registry + rendezvous + `execwire-server --remote`, end to end.
+
+Everything is real: the dev registry/rendezvous (`execwire_server.rendezvous`), the executor
+as a child process, and the SDK's `RelayConnector` (Noise hybridIK initiator) underneath the
+ordinary typed client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from execwire import ExecServerClient, Executor, RelayConnector
+from execwire.client import ReconnectPolicy
+from execwire.protocol import models
+from execwire.testing import FaultInjectingConnector
+from execwire_server.rendezvous import DirectionFaults, FaultConfig, Rendezvous
+from execwire_server.rendezvous.frames import FrameKind
+
+from .test_remote_support import ENV, TOKEN, remote_executor
+
+FAST_RECONNECT = ReconnectPolicy(timeout=30, initial_delay=0.05, max_delay=0.5)
+
+
+@pytest.fixture
+async def relay(tmp_path: Path) -> AsyncIterator[Rendezvous]:
+    async with Rendezvous(token=TOKEN, capture=True) as rendezvous:
+        async with remote_executor(rendezvous.base_url, tmp_path / "executor.log"):
+            await rendezvous.wait_for(lambda: rendezvous.executor_connected(ENV), timeout=30)
+            yield rendezvous
+
+
+async def test_commands_files_and_no_plaintext_on_the_rendezvous(relay: Rendezvous, tmp_path: Path) -> None:
+    async with await Executor.connect_relay(relay.base_url, ENV, token=TOKEN) as executor:
+        result = await executor.run(["sh", "-c", "printf secret-output; printf oops >&2; exit 3"])
+        assert (result.exit_code, result.stdout, result.stderr) == (3, b"secret-output", b"oops")
+        payload = os.urandom(128 * 1024)
+        await executor.write_bytes(tmp_path / "blob.bin", payload)
+        assert await executor.read_bytes(tmp_path / "blob.bin") == payload
+    data_frames = [frame for frame in relay.captured if frame.kind is FrameKind.DATA]
+    assert len(data_frames) >= 4
+    markers = [b"secret-output", b"initialize", b"process/start", b"fs/readFile", b"clientName"]
+    markers.append(base64.b64encode(payload[:48]))
+    for frame in data_frames:
+        for marker in markers:
+            assert marker not in frame.data, f"{marker!r} crossed the rendezvous in cleartext"
+
+
+async def test_two_clients_share_the_executor_socket_without_cross_talk(relay: Rendezvous) -> None:
+    first = await ExecServerClient.connect_relay(relay.base_url, ENV, token=TOKEN)
+    second = await ExecServerClient.connect_relay(relay.base_url, ENV, token=TOKEN)
+    try:
+        assert first.session_id != second.session_id
+        for client, word in ((first, "one"), (second, "two")):
+            await client.process_start(
+                models.ExecParams(
+                    process_id="same-id",
+                    argv=["sh", "-c", f"echo {word}"],
+                    cwd="file:///tmp",
+                    env={"PATH": "/usr/bin:/bin"},
+                    tty=False,
+                )
+            )
+        outputs = []
+        for client in (first, second):
+            chunks = []
+            async for event in client.process_events("same-id"):
+                if isinstance(event, models.ProcessOutputNotification):
+                    chunks.append(event.chunk)
+            outputs.append(b"".join(chunks))
+        assert outputs == [b"one\n", b"two\n"]
+        # Ending one stream (the client sends a Reset) leaves the other one working.
+        await first.close()
+        status = await second.environment_status()
+        assert status.status == "ready"
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_lost_connection_reconnects_with_a_fresh_stream_and_resumes(relay: Rendezvous) -> None:
+    faults = FaultInjectingConnector(RelayConnector(relay.base_url, ENV, token=TOKEN))
+    client = await ExecServerClient.open(faults, reconnect=FAST_RECONNECT)
+    async with client, Executor(client) as executor:
+        session = await executor.spawn(
+            ["sh", "-c", "for i in $(seq 1 30); do echo line-$i; sleep 0.02; done"]
+        )
+        received = b""
+        async for chunk in session.output():
+            received += chunk.data
+            if b"line-5\n" in received and client.reconnects == 0:
+                faults.cut()
+        assert received == b"".join(f"line-{i}\n".encode() for i in range(1, 31))
+        assert await session.wait() == 0
+        assert client.reconnects >= 1
+    assert relay.counters.validations_valid >= 2  # one Noise handshake per physical connection
+
+
+async def test_requests_survive_loss_duplication_and_reordering(tmp_path: Path) -> None:
+    lossy = DirectionFaults(drop=0.1, duplicate=0.1, reorder=0.1)
+    faults = FaultConfig(harness_to_executor=lossy, executor_to_harness=lossy, seed=7)
+    async with Rendezvous(token=TOKEN, faults=faults) as rendezvous:
+        async with remote_executor(rendezvous.base_url, tmp_path / "executor.log"):
+            await rendezvous.wait_for(lambda: rendezvous.executor_connected(ENV), timeout=30)
+            async with await ExecServerClient.connect_relay(
+                rendezvous.base_url, ENV, token=TOKEN, reconnect=None
+            ) as client:
+                target = tmp_path / "numbers"
+                target.mkdir()
+                for index in range(20):
+                    (target / f"{index}.txt").write_text(f"{index * index}\n")
+                answers = await asyncio.gather(
+                    *[
+                        client.fs_read_file(
+                            models.FsReadFileParams(path=(target / f"{index % 20}.txt").as_uri())
+                        )
+                        for index in range(1000)
+                    ]
+                )
+                got = [base64.b64decode(answer.data_base64) for answer in answers]
+                assert got == [f"{(index % 20) ** 2}\n".encode() for index in range(1000)]
+                assert client.reconnects == 0
+            counters = rendezvous.counters
+            assert counters.faults_dropped > 0 and counters.faults_duplicated > 0
+            assert counters.faults_reordered > 0

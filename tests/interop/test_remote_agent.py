@@ -1,0 +1,94 @@
+"""The real Codex agent (`codex exec` 0.169.0) as the harness of `execwire-server --remote`.
+
+With the three `CODEX_EXEC_SERVER_NOISE_*` variables the agent calls `/connect` on our
+registry, handshakes through the rendezvous with our executor and runs its tool call there
+(live-findings Part D). This checks the responder side of everything against the real
+initiator: msg2, the transport, framing, and that a harness which never acks is served
+like the reference serves it (no ack fields, no retransmission).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from execwire.relay.frames import FrameKind as RelayFrameKind
+from execwire.relay.frames import decode_frame
+from execwire_server.rendezvous import Direction, FrameKind, Rendezvous
+
+from ..integration.test_remote_support import ENV, TOKEN, remote_executor
+from .mock_model import MockModel, codex_exec_arguments
+from .servers import CACHE_DIR, native_reference_binary
+
+pytestmark = pytest.mark.interop
+
+
+async def test_codex_agent_runs_a_command_through_the_relay(tmp_path: Path) -> None:
+    codex = native_reference_binary()
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    marker = "relay-executor-" + secrets.token_hex(6)
+    model = MockModel(command='printf "%s" "$EXECWIRE_AGENT_MARKER"')
+    await model.start()
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    (workdir / "AGENTS.md").write_text("Be brief.\n")
+    codex_home = Path(tempfile.mkdtemp(prefix="remote-agent-home-", dir=CACHE_DIR))
+    try:
+        async with Rendezvous(token=TOKEN, capture=True) as rv:
+            executor_env = dict(os.environ, EXECWIRE_AGENT_MARKER=marker)
+            async with remote_executor(rv.base_url, tmp_path / "executor.log", env=executor_env):
+                await rv.wait_for(lambda: rv.executor_connected(ENV), 30)
+                env = {
+                    key: value
+                    for key, value in os.environ.items()
+                    if not key.startswith(("CODEX_", "OPENAI_", "EXECWIRE_"))
+                }
+                env.update(
+                    CODEX_HOME=str(codex_home),
+                    CODEX_EXEC_SERVER_NOISE_REGISTRY_URL=rv.base_url,
+                    CODEX_EXEC_SERVER_NOISE_ENVIRONMENT_ID=ENV,
+                    CODEX_EXEC_SERVER_NOISE_AUTH_TOKEN=TOKEN,
+                )
+                agent = await asyncio.create_subprocess_exec(
+                    str(codex),
+                    *codex_exec_arguments(model, str(workdir), "print the marker"),
+                    env=env,
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.PIPE,
+                    start_new_session=True,
+                )
+                try:
+                    stdout, stderr = await asyncio.wait_for(agent.communicate(), 120)
+                finally:
+                    if agent.returncode is None:
+                        os.killpg(agent.pid, 9)
+                        await agent.wait()
+                # The agent drops its socket without a Reset; the rendezvous reports it.
+                await rv.wait_for(lambda: rv.counters.resets_synthesized >= 1, 30)
+            captured = list(rv.captured)
+    finally:
+        await model.stop()
+        shutil.rmtree(codex_home, ignore_errors=True)
+    assert agent.returncode == 0, stderr.decode(errors="replace")[-2000:]
+    outputs = model.function_outputs()
+    assert outputs and marker in outputs[0], outputs
+    assert "Be brief." in str(model.requests[0])  # AGENTS.md was read through the relay
+    assert stdout.decode().strip().endswith("done")
+    # The codex harness never marks its frames, so ours stay reference-shaped.
+    from_executor = [
+        decode_frame(f.data) for f in captured if f.direction is Direction.EXECUTOR_TO_HARNESS
+    ]
+    assert {f.kind for f in captured if f.direction is Direction.EXECUTOR_TO_HARNESS} == {
+        FrameKind.HANDSHAKE,
+        FrameKind.DATA,
+    }
+    assert all(f.ack == f.ack_bits == 0 for f in from_executor)
+    seqs = [f.seq for f in from_executor if f.kind is RelayFrameKind.DATA]
+    assert seqs == list(range(len(seqs)))
