@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ipaddress
 import logging
 import os
 import signal
@@ -23,6 +22,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .listen_address import parse_ip_and_port
 from .remote import DEFAULT_STREAM_IDLE_TIMEOUT, RegistryClient, RemoteExecutor
 from .server import ExecServer
 from .sessions import DETACHED_SESSION_TTL_SECONDS, EXITED_PROCESS_RETENTION_SECONDS
@@ -49,23 +49,10 @@ def parse_listen_url(text: str) -> ListenUrl:
         return ListenUrl(stdio=True)
     if not text.startswith("ws://"):
         raise ValueError(f"unsupported --listen URL `{text}`; expected `ws://IP:PORT` or `stdio`")
-    invalid = ValueError(f"invalid websocket --listen URL `{text}`; expected `ws://IP:PORT`")
-    authority = text[len("ws://") :]
-    if authority.startswith("["):
-        host, _, rest = authority[1:].partition("]")
-        if not rest.startswith(":"):
-            raise invalid
-        port_text = rest[1:]
-    else:
-        host, _, port_text = authority.rpartition(":")
-    try:
-        address = ipaddress.ip_address(host)
-        port = int(port_text)
-    except ValueError:
-        raise invalid from None
-    if not port_text.isdigit() or not 0 <= port <= 65535:
-        raise invalid
-    return ListenUrl(stdio=False, host=str(address), port=port)
+    parsed = parse_ip_and_port(text[len("ws://") :])
+    if parsed is None:
+        raise ValueError(f"invalid websocket --listen URL `{text}`; expected `ws://IP:PORT`")
+    return ListenUrl(stdio=False, host=parsed[0], port=parsed[1])
 
 
 def _read_token(path: Path | None) -> str | None:

@@ -54,7 +54,7 @@ MAX_RESET_REASON_LEN: Final = 256
 _U32_MAX: Final = 2**32 - 1
 
 
-class FrameKind(enum.Enum):
+class FrameKind(enum.StrEnum):
     """The ``body`` oneof arm of a frame."""
 
     DATA = "data"

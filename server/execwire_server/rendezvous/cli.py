@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import os
 import secrets
@@ -25,6 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..listen_address import parse_ip_and_port
 from .faults import DEFAULT_REORDER_MAX_HOLD, Direction, DirectionFaults, FaultConfig
 from .registry import DEFAULT_AUTHORIZATION_TTL
 from .server import DEFAULT_EXECUTOR_CREDENTIAL_TTL, DEFAULT_HARNESS_CREDENTIAL_TTL, Rendezvous
@@ -38,22 +38,10 @@ _DIRECTION_FLAGS = {"h2e": Direction.HARNESS_TO_EXECUTOR, "e2h": Direction.EXECU
 
 def parse_listen(text: str) -> tuple[str, int]:
     """Parse ``HOST:PORT`` or ``[V6]:PORT`` (an optional ``http://`` prefix is allowed)."""
-    invalid = ValueError(f"invalid --listen `{text}`; expected IP:PORT, e.g. 127.0.0.1:0")
-    authority = text.removeprefix("http://").rstrip("/")
-    if authority.startswith("["):
-        host, _, rest = authority[1:].partition("]")
-        if not rest.startswith(":"):
-            raise invalid
-        port_text = rest[1:]
-    else:
-        host, _, port_text = authority.rpartition(":")
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        raise invalid from None
-    if not port_text.isdigit() or int(port_text) > 65535:
-        raise invalid
-    return str(address), int(port_text)
+    parsed = parse_ip_and_port(text.removeprefix("http://").rstrip("/"))
+    if parsed is None:
+        raise ValueError(f"invalid --listen `{text}`; expected IP:PORT, e.g. 127.0.0.1:0")
+    return parsed
 
 
 def _probability(text: str) -> float:

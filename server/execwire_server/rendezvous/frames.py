@@ -7,12 +7,13 @@ payloads (Noise handshake messages and ciphertext) are opaque here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Final
 
 from google.protobuf.message import DecodeError
 
 from execwire.protocol.codex.exec_server.relay.v1 import relay_pb2
+from execwire.relay.frames import FRAME_VERSION, FrameKind
+from execwire.relay.frames import MAX_STREAM_ID_LEN as MAX_STREAM_ID_BYTES
 
 __all__ = [
     "FRAME_VERSION",
@@ -22,22 +23,6 @@ __all__ = [
     "inspect_frame",
     "reset_frame",
 ]
-
-FRAME_VERSION: Final = 1
-MAX_STREAM_ID_BYTES: Final = 128
-"""The reference's older validator bound; codex emits 36-byte UUIDs."""
-
-
-class FrameKind(StrEnum):
-    """The ``body`` oneof arm of a ``RelayMessageFrame``."""
-
-    DATA = "data"
-    ACK = "ack_frame"
-    RESUME = "resume"
-    RESET = "reset"
-    HEARTBEAT = "heartbeat"
-    HANDSHAKE = "handshake"
-
 
 CLAIMING_KINDS: Final = frozenset({FrameKind.RESUME, FrameKind.HANDSHAKE})
 """Frames that may open (claim) a stream id on a harness socket."""
