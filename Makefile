@@ -23,10 +23,10 @@ check-codegen: install
 	$(PY) -m codegen.check
 
 lint: install
-	$(VENV)/bin/ruff check sdk server tests codegen examples
+	$(VENV)/bin/ruff check sdk server tests codegen examples bench
 
 typecheck: install
-	$(VENV)/bin/mypy sdk server examples
+	$(VENV)/bin/mypy sdk server examples bench
 
 test: install check-codegen lint typecheck
 	$(PY) -m pytest -q
@@ -35,8 +35,11 @@ test: install check-codegen lint typecheck
 demo: install
 	$(PY) examples/demo.py
 
+## Benchmark against the reference, asyncssh and floors; options: make bench BENCH_ARGS="--only exec".
 bench: install
-	@echo "make bench: not available yet (arrives with the benchmark issue)"; exit 1
+	@[ $(VENV)/.bench-installed -nt pyproject.toml ] || \
+		{ $(PY) -m pip install --quiet -e '.[bench]' && touch $(VENV)/.bench-installed; }
+	$(PY) -m bench $(BENCH_ARGS)
 
 ## Compare our server with the pinned reference (installs @openai/codex@0.169.0 into .cache/).
 interop: install

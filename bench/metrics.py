@@ -1,0 +1,122 @@
+"""What is reported: metrics, measurements, and the targets of the benchmark issue."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "METRICS",
+    "OURS",
+    "TARGETS",
+    "Measurement",
+    "Metric",
+    "Target",
+    "TargetOutcome",
+]
+
+OURS = "execwire"
+"""The back end the ratios and targets are about."""
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One row of the results table."""
+
+    key: str
+    group: str
+    title: str
+    unit: str
+    higher_is_better: bool
+    chart: bool = True
+    """Shown in the README chart."""
+
+
+METRICS: dict[str, Metric] = {
+    m.key: m
+    for m in (
+        Metric("exec.p50", "exec", "exec round trip p50", "ms", False),
+        Metric("exec.p90", "exec", "exec round trip p90", "ms", False, chart=False),
+        Metric("streaming", "streaming", "stdout streaming 256 MiB", "MB/s", True),
+        Metric("files.read", "files", "read file 64 MiB", "MB/s", True),
+        Metric("files.write", "files", "write file 2 x 32 MiB", "MB/s", True),
+        Metric("concurrency.p50", "concurrency", "128 concurrent exec p50", "ms", False, False),
+        Metric("concurrency.p99", "concurrency", "128 concurrent exec p99", "ms", False),
+        Metric("fanout.time", "fanout", "fan-out 200 sessions", "s", False),
+        Metric("fanout.memory", "fanout", "fan-out peak server memory (PSS)", "MiB", False),
+        Metric("wsecho.1", "wsecho", "ws echo 64 KiB, 1 in flight", "MB/s", True, False),
+        Metric("wsecho.8", "wsecho", "ws echo 64 KiB, 8 in flight", "MB/s", True, False),
+    )
+}
+
+
+@dataclass
+class Measurement:
+    """The value of one metric on one back end: `value` is the headline statistic (a
+    median or a percentile) of `samples`, both in the metric's unit."""
+
+    metric: str
+    backend: str
+    value: float
+    samples: list[float]
+    details: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Target:
+    """`backend`'s `metric` compared with `versus`'s (a ratio) or with a fixed value."""
+
+    metric: str
+    op: Literal["<=", ">="]
+    threshold: float
+    versus: str | None = None
+    backend: str = OURS
+
+    def describe(self) -> str:
+        sign = "≤" if self.op == "<=" else "≥"
+        if self.versus is None:
+            unit = METRICS[self.metric].unit
+            return f"{self.backend} {sign} {self.threshold:g} {unit}"
+        return f"{sign} {self.threshold:g}x {self.versus}"
+
+    def evaluate(self, values: Mapping[tuple[str, str], float]) -> TargetOutcome:
+        """Check the target against `values[(metric, backend)]`."""
+        mine = values.get((self.metric, self.backend))
+        if mine is None:
+            return TargetOutcome(self, None, None, f"no {self.backend} result")
+        if self.versus is None:
+            observed = mine
+        else:
+            theirs = values.get((self.metric, self.versus))
+            if theirs is None or theirs == 0:
+                return TargetOutcome(self, None, None, f"no {self.versus} result")
+            observed = mine / theirs
+        passed = observed <= self.threshold if self.op == "<=" else observed >= self.threshold
+        return TargetOutcome(self, observed, passed, None)
+
+
+@dataclass(frozen=True)
+class TargetOutcome:
+    target: Target
+    observed: float | None
+    """The ratio (or the value, for an absolute target)."""
+    passed: bool | None
+    """None: could not be evaluated (`reason` says why)."""
+    reason: str | None
+
+    def mark(self) -> str:
+        if self.passed is None:
+            return "n/a"
+        return "PASS" if self.passed else "FAIL"
+
+
+TARGETS: tuple[Target, ...] = (
+    Target("exec.p50", "<=", 0.5, versus="asyncssh"),
+    Target("exec.p50", "<=", 0.2, versus="reference"),
+    Target("streaming", ">=", 2.0, versus="reference"),
+    Target("files.read", ">=", 2.0, versus="reference"),
+    Target("files.write", ">=", 1.1, versus="reference"),
+    Target("fanout.time", "<=", 0.5, versus="reference"),
+    Target("streaming", ">=", 150.0, backend="relay"),
+)
