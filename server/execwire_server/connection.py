@@ -279,9 +279,19 @@ class Connection:
         except BaseException:
             self._initialize_requested = False
             raise
+        requested = params.execwire
+        chunk_bytes = self._session.set_output_chunk_bytes(
+            requested.output_chunk_bytes if requested is not None else None
+        )
+        # Only a client that asked about extensions hears about them: everyone else gets
+        # exactly the reference's answer.
+        extensions = (
+            models.ExecwireExtensions(output_chunk_bytes=chunk_bytes) if requested is not None else None
+        )
         return models.InitializeResponse(
             session_id=self._session.session_id,
             environment_info=self._server.environment_info,
+            execwire=extensions,
         )
 
     async def environment_info(self, params: models.EnvironmentInfoParams) -> models.EnvironmentInfo:

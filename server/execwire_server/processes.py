@@ -33,7 +33,9 @@ from .output_buffer import OutputBuffer, Stream
 __all__ = ["ManagedProcess", "NotificationSink", "SpawnRequest"]
 
 READ_CHUNK_BYTES: Final = 8192
-"""Largest output chunk (one seq, one notification): 8 KiB, as in the reference."""
+"""Largest output chunk (one seq, one notification) by default: 8 KiB, as in the reference.
+A client may ask for larger chunks with the execwire `outputChunkBytes` extension."""
+MAX_CHUNK_BYTES: Final = 1 << 20
 READ_BATCH_BYTES: Final = 64 * 1024
 """One read takes up to this much, then is cut into chunks: fewer syscalls per byte."""
 PIPE_BUFFER_BYTES: Final = 1 << 20
@@ -51,6 +53,10 @@ _F_SETPIPE_SZ: Final = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 
 class NotificationSink(Protocol):
     """Where a process's notifications go: the session forwards them to its connection."""
+
+    @property
+    def output_chunk_bytes(self) -> int:
+        """Largest output chunk the attached client wants (8 KiB unless it asked for more)."""
 
     async def publish(self, message: bytes) -> None:
         """Deliver one encoded notification, or drop it when no connection is attached."""
@@ -224,8 +230,9 @@ class ManagedProcess:
     async def _pump(self, stream: Stream, fd: int, close_fd: bool) -> None:
         try:
             while True:
+                chunk_bytes = self._sink.output_chunk_bytes
                 try:
-                    data = os.read(fd, READ_BATCH_BYTES)
+                    data = os.read(fd, max(READ_BATCH_BYTES, chunk_bytes))
                 except BlockingIOError:
                     self._mark_quiet(stream)
                     await self._readable(fd)
@@ -236,8 +243,8 @@ class ManagedProcess:
                     data = b""
                 if not data:
                     break
-                for start in range(0, len(data), READ_CHUNK_BYTES):
-                    piece = data[start : start + READ_CHUNK_BYTES] if len(data) > READ_CHUNK_BYTES else data
+                for start in range(0, len(data), chunk_bytes):
+                    piece = data[start : start + chunk_bytes] if len(data) > chunk_bytes else data
                     chunk = self.buffer.append(stream, piece)
                     self._wake_waiters()
                     await self._sink.publish(output_message(self._id_json, chunk.seq, stream, piece))

@@ -14,7 +14,7 @@ import uuid
 from typing import Final, Protocol
 
 from .errors import INVALID_REQUEST, SESSION_ALREADY_ATTACHED, RpcError
-from .processes import ManagedProcess, SpawnRequest
+from .processes import MAX_CHUNK_BYTES, READ_CHUNK_BYTES, ManagedProcess, SpawnRequest
 
 __all__ = [
     "DETACHED_SESSION_TTL_SECONDS",
@@ -42,9 +42,19 @@ class Session:
         self.session_id = session_id
         self.processes: dict[str, ManagedProcess] = {}
         self.attachment: Attachment | None = None
+        self.output_chunk_bytes = READ_CHUNK_BYTES
+        """Largest output chunk, as the attached client asked (execwire extension)."""
         self._process_retention = process_retention
         self._expiry: asyncio.TimerHandle | None = None
         self._forget_timers: dict[ManagedProcess, asyncio.TimerHandle] = {}
+
+    def set_output_chunk_bytes(self, requested: int | None) -> int:
+        """Apply the attached client's chunk size request (clamped); returns the result."""
+        if requested is None:
+            self.output_chunk_bytes = READ_CHUNK_BYTES
+        else:
+            self.output_chunk_bytes = min(max(requested, READ_CHUNK_BYTES), MAX_CHUNK_BYTES)
+        return self.output_chunk_bytes
 
     async def publish(self, message: bytes) -> None:
         """Forward a notification to the attached connection; drop it when detached."""

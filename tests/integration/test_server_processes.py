@@ -240,3 +240,32 @@ async def test_finished_processes_are_reaped(server: ServerProcess) -> None:
     children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()
     zombies = [pid for pid in children if not _alive(int(pid))]
     assert zombies == []
+
+
+async def test_output_chunk_size_extension_is_opt_in(server: ServerProcess) -> None:
+    size = 1024 * 1024
+    async with connect(server.url) as plain:
+        result = await plain.result("initialize", {"clientName": "plain"})
+        assert "execwire" not in result  # a client that does not ask sees the reference's answer
+        await plain.send({"method": "initialized"})
+        await plain.result("process/start", start_params("p", ["head", "-c", str(size), "/dev/zero"]))
+        await plain.wait_closed_process("p", timeout=30)
+        plain_chunks = [m for m in plain.events("p") if m["method"] == "process/output"]
+    async with connect(server.url) as bulk:
+        result = await bulk.result(
+            "initialize", {"clientName": "bulk", "execwire": {"outputChunkBytes": 65536}}
+        )
+        assert result["execwire"] == {"outputChunkBytes": 65536}
+        await bulk.send({"method": "initialized"})
+        await bulk.result("process/start", start_params("p", ["head", "-c", str(size), "/dev/zero"]))
+        await bulk.wait_closed_process("p", timeout=30)
+        bulk_chunks = [m for m in bulk.events("p") if m["method"] == "process/output"]
+        assert bulk.output("p") == b"\0" * size
+    assert max(len(base64.b64decode(m["params"]["chunk"])) for m in plain_chunks) <= 8192
+    assert max(len(base64.b64decode(m["params"]["chunk"])) for m in bulk_chunks) > 8192
+    assert max(len(base64.b64decode(m["params"]["chunk"])) for m in bulk_chunks) <= 65536
+    async with connect(server.url) as greedy:
+        result = await greedy.result(
+            "initialize", {"clientName": "g", "execwire": {"outputChunkBytes": 1 << 30}}
+        )
+        assert result["execwire"] == {"outputChunkBytes": 1 << 20}  # clamped to 1 MiB

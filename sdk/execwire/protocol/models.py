@@ -20,27 +20,6 @@ from execwire.wire import (
 from pydantic import ConfigDict, Field
 
 
-class InitializeParams(WireModel):
-    """
-    Params of `initialize`: Open or resume a session on this connection.
-    """
-
-    model_config = ConfigDict(
-        validate_by_name=True,
-    )
-    client_name: Annotated[str, Field(alias="clientName")]
-    """
-    Informational client name.
-    """
-    resume_session_id: Annotated[
-        str | None,
-        Field(alias="resumeSessionId", json_schema_extra={"emit-null": True}),
-    ] = None
-    """
-    Resume this detached session instead of creating one.
-    """
-
-
 class InitializedParams(WireModel):
     """
     Params of `initialized`: Client notification that completes the handshake; its params are ignored.
@@ -132,6 +111,20 @@ class JsonRpcErrorObject(WireModel):
     """
     message: str
     data: Any | None = None
+
+
+class ExecwireExtensions(WireModel):
+    """
+    execwire extensions beyond the reference protocol. A client lists what it wants in initialize; an execwire server answers with what it applies. Nothing changes for a client that does not ask.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    output_chunk_bytes: Annotated[Usize | None, Field(alias="outputChunkBytes")] = None
+    """
+    Largest process output chunk (one seq, one process/output) for this session. The reference's 8 KiB is the default; an execwire server accepts 8192 to 1048576 and answers with the value it applies.
+    """
 
 
 class EnvironmentShell(WireModel):
@@ -508,6 +501,31 @@ class UnknownSpecialPath(WireModel):
     subpath: str | None = None
 
 
+class InitializeParams(WireModel):
+    """
+    Params of `initialize`: Open or resume a session on this connection.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    client_name: Annotated[str, Field(alias="clientName")]
+    """
+    Informational client name.
+    """
+    resume_session_id: Annotated[
+        str | None,
+        Field(alias="resumeSessionId", json_schema_extra={"emit-null": True}),
+    ] = None
+    """
+    Resume this detached session instead of creating one.
+    """
+    execwire: ExecwireExtensions | None = None
+    """
+    execwire extensions the client asks for; the reference ignores unknown params, so it is safe to send to any server.
+    """
+
+
 class ReadParams(WireModel):
     """
     Params of `process/read`: Read retained output after a seq cursor, optionally long-polling.
@@ -647,6 +665,10 @@ class InitializeResponse(WireModel):
     environment_info: Annotated[
         EnvironmentInfo | None, Field(alias="environmentInfo")
     ] = None
+    execwire: ExecwireExtensions | None = None
+    """
+    The execwire extensions this session uses; absent from other servers.
+    """
 
 
 class ExecResponse(WireModel):
