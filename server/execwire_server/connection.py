@@ -119,6 +119,9 @@ class Connection:
         self._closing = False
         self._in_flight: set[asyncio.Task[None]] = set()
         self._semaphore = asyncio.Semaphore(max(1, server.concurrent_requests))
+        # Relay streams end on a malformed message (the reference resets them); websocket and
+        # stdio peers get an error reply with id -1 and stay connected.
+        self._malformed_is_fatal = bool(getattr(transport, "malformed_is_fatal", False))
 
     # -- the session's view of this connection -----------------------------------------
 
@@ -178,6 +181,9 @@ class Connection:
                 self._abort("session resumed elsewhere")
                 return
             message = jsonrpc_errors.explain(raw)
+            if isinstance(message, jsonrpc_errors.Malformed) and self._malformed_is_fatal:
+                self._abort(f"malformed message: {message.message}")
+                return
             if isinstance(message, jsonrpc_errors.Malformed):
                 await self._reply_error(
                     -1,

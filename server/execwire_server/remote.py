@@ -25,6 +25,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
+import orjson
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
@@ -41,6 +42,7 @@ from execwire.relay.executor_mux import (
     StreamHandle,
 )
 from execwire.relay.frames import MAX_FRAME_LEN
+from execwire.relay.framing import MAX_MESSAGE_LEN
 from execwire.relay.noise import NoiseIdentity
 from execwire.relay.registry import (
     Registration,
@@ -51,7 +53,7 @@ from execwire.relay.registry import (
 )
 from execwire.relay.stream import StreamConfig
 
-from . import jsonrpc_errors
+from .errors import INTERNAL_ERROR
 
 if TYPE_CHECKING:
     from .server import ExecServer
@@ -100,14 +102,28 @@ SESSION_DRAIN_TIMEOUT: Final = 10.0
 # --------------------------------------------------------------------------- one socket
 
 
-def _is_jsonrpc(message: bytes) -> bool:
-    return not isinstance(jsonrpc_errors.explain(message), jsonrpc_errors.Malformed)
+def _too_large_reply(message: bytes) -> bytes:
+    """The error a session gets instead of a reply the relay cannot carry (over 64 MiB)."""
+    try:
+        request_id = orjson.loads(message).get("id")
+    except (orjson.JSONDecodeError, AttributeError):
+        request_id = None
+    error = {
+        "code": INTERNAL_ERROR,
+        "message": f"response is too large for the relay: {len(message)} bytes "
+        f"(limit {MAX_MESSAGE_LEN})",
+    }
+    reply: bytes = orjson.dumps({"error": error, "id": request_id if request_id is not None else -1})
+    return reply
 
 
 class _StreamTransport:
     """What one session's `Connection` sees: whole JSON-RPC messages of one stream."""
 
     parse_error_prefix = "failed to parse relay JSON-RPC message from "
+    malformed_is_fatal = True
+    """Like the reference, a record that does not hold a JSON-RPC message resets the stream
+    (the connection aborts, which ends the stream) rather than getting an error reply."""
 
     def __init__(self, relay: RelaySocket, handle: StreamHandle) -> None:
         self._relay = relay
@@ -142,6 +158,8 @@ class _StreamTransport:
     async def send(self, message: bytes) -> None:
         if self._closed:
             raise ConnectionError("relay stream closed")
+        if len(message) > MAX_MESSAGE_LEN:
+            message = _too_large_reply(message)
         await self._relay.send_message(self._handle, message)
 
     def abort(self) -> None:
@@ -173,7 +191,6 @@ class RelaySocket:
             executor_registration_id=registration.registration_id,
             limits=limits,
             stream_config=stream_config,
-            accept_message=_is_jsonrpc,
         )
         self._loop = asyncio.get_running_loop()
         self._streams: dict[StreamHandle, _StreamTransport] = {}
@@ -181,6 +198,8 @@ class RelaySocket:
         self._sessions: set[asyncio.Task[None]] = set()
         self._outgoing: deque[bytes] = deque()
         self._outgoing_bytes = 0
+        self._batches: dict[StreamHandle, list[bytes]] = {}
+        self._flush_scheduled = False
         self._has_output = asyncio.Event()
         self._progress = asyncio.Event()
         self._wake = asyncio.Event()
@@ -331,18 +350,35 @@ class RelaySocket:
         self._apply(self._mux.end_stream(handle, self._loop.time(), reason))
 
     async def send_message(self, handle: StreamHandle, message: bytes) -> None:
-        """Send one JSON-RPC message of a session; waits while the socket or stream is full."""
+        """Send one JSON-RPC message of a session; waits while the socket or stream is full.
+
+        Messages a session sends within one event-loop turn are packed into shared records
+        (one encryption and one Data frame per 60 KiB, not per message): they wait in
+        `_batches` until `_flush_batches` runs at the end of the turn.
+        """
         while True:
             if self._closed or not self._mux.is_open(handle):
                 raise ConnectionError("relay stream closed")
+            batch = self._batches.get(handle)
+            pending = sum(len(m) for m in batch) if batch else 0
             if (
                 self._outgoing_bytes < SOCKET_HIGH_WATER
-                and self._mux.queued_bytes(handle) < STREAM_HIGH_WATER
+                and self._mux.queued_bytes(handle) + pending < STREAM_HIGH_WATER
             ):
                 break
             self._progress.clear()
             await self._progress.wait()
-        self._apply(self._mux.send_message(handle, message, self._loop.time()))
+        self._batches.setdefault(handle, []).append(message)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush_batches)
+
+    def _flush_batches(self) -> None:
+        self._flush_scheduled = False
+        batches, self._batches = self._batches, {}
+        now = self._loop.time()
+        for handle, messages in batches.items():
+            self._apply(self._mux.send_messages(handle, messages, now))
 
 
 # --------------------------------------------------------------------------- the executor

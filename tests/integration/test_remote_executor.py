@@ -150,6 +150,20 @@ async def test_large_messages_in_both_directions(
     await harness.close()
 
 
+async def test_a_reply_too_large_for_the_relay_is_an_error_not_a_lost_stream(
+    rendezvous: Rendezvous, executor: Path, tmp_path: Path
+) -> None:
+    harness = await open_harness(rendezvous)
+    target = tmp_path / "huge.bin"
+    target.write_bytes(b"\0" * (50 << 20))  # 50 MiB: its base64 answer exceeds 64 MiB
+    answer = await harness.call("fs/readFile", {"path": f"file://{target}"}, timeout=60)
+    assert answer["error"]["code"] == -32603
+    assert answer["error"]["message"].startswith("response is too large for the relay: ")
+    # The stream is still usable.
+    assert await harness.request("environment/status", None) == {"status": "ready"}
+    await harness.close()
+
+
 # --------------------------------------------------------------------------- vanished harness
 
 

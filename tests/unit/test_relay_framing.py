@@ -12,6 +12,7 @@ from execwire.relay.framing import (
     FramingError,
     MessageAssembler,
     encode_message,
+    encode_messages,
 )
 
 
@@ -105,3 +106,22 @@ def test_64_mib_message_roundtrips() -> None:
         out += assembler.feed(record)
     assert len(records) == 1093
     assert out == [body]
+
+
+def test_packed_messages_share_records_and_reassemble_in_order() -> None:
+    messages = [b'{"n":%d,"pad":"%s"}' % (i, b"x" * (i * 97 % 9000)) for i in range(200)]
+    messages.insert(100, b'"' + b"y" * 150_000 + b'"')  # one spanning several records
+    packed = encode_messages(messages)
+    assert all(len(record) <= RECORD_PLAINTEXT_LEN for record in packed)
+    assert len(packed) < sum(len(encode_message(m)) for m in messages) // 4
+    assembler = MessageAssembler()
+    out: list[bytes] = []
+    for record in packed:
+        out += assembler.feed(record)
+    assert out == messages
+
+
+def test_packing_one_message_is_plain_encoding() -> None:
+    assert encode_messages([b"{}"]) == encode_message(b"{}")
+    with pytest.raises(FramingError):
+        encode_messages([b"{}", b""])

@@ -273,7 +273,11 @@ class ExecutorMux:
         return actions
 
     def send_message(self, handle: StreamHandle, message: bytes, now: float) -> list[Action]:
-        """Encrypt one JSON-RPC message of ``handle``'s session into frames.
+        """Encrypt one JSON-RPC message of ``handle``'s session into frames."""
+        return self.send_messages(handle, [message], now)
+
+    def send_messages(self, handle: StreamHandle, messages: list[bytes], now: float) -> list[Action]:
+        """Encrypt JSON-RPC messages of ``handle``'s session, packed into shared records.
 
         Returns nothing if the stream is gone (its session is being told). A message the
         stream cannot carry (over 64 MiB) resets the stream.
@@ -283,7 +287,7 @@ class ExecutorMux:
             return []
         actions: list[Action] = []
         try:
-            actions.extend(SendFrame(data) for data in entry[1].send_message(message, now))
+            actions.extend(SendFrame(data) for data in entry[1].send_messages(messages, now))
         except RelayProtocolError as error:
             self._fail_stream(handle, entry[1], error, actions)
         return actions

@@ -20,6 +20,7 @@ __all__ = [
     "FramingError",
     "MessageAssembler",
     "encode_message",
+    "encode_messages",
 ]
 
 RECORD_PLAINTEXT_LEN: Final = 61440
@@ -49,6 +50,35 @@ def encode_message(json_bytes: bytes) -> list[bytes]:
         for start in range(first_body, size, RECORD_PLAINTEXT_LEN)
     )
     return records
+
+
+def encode_messages(messages: list[bytes]) -> list[bytes]:
+    """Pack several messages, in order, into as few record plaintexts as possible.
+
+    Each message keeps its own length prefix; a record may end one message and start the
+    next, which every receiver of the protocol handles. A burst of small messages (process
+    output) then costs one record, one encryption and one Data frame per 60 KiB instead of
+    one per message.
+    """
+    if len(messages) == 1:
+        return encode_message(messages[0])
+    parts: list[bytes] = []
+    for message in messages:
+        size = len(message)
+        if size == 0:
+            raise FramingError("JSON-RPC message is empty")
+        if size > MAX_MESSAGE_LEN:
+            raise FramingError("JSON-RPC message exceeds 64 MiB")
+        parts.append(size.to_bytes(LENGTH_PREFIX_LEN, "big"))
+        parts.append(message)
+    stream = b"".join(parts)
+    if len(stream) <= RECORD_PLAINTEXT_LEN:
+        return [stream]
+    view = memoryview(stream)
+    return [
+        bytes(view[start : start + RECORD_PLAINTEXT_LEN])
+        for start in range(0, len(stream), RECORD_PLAINTEXT_LEN)
+    ]
 
 
 class MessageAssembler:

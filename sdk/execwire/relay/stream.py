@@ -52,7 +52,7 @@ from .frames import (
     reset_frame,
     resume_frame,
 )
-from .framing import MessageAssembler, encode_message
+from .framing import MessageAssembler, encode_messages
 from .noise import (
     MAX_TRANSPORT_NONCE,
     TAG_LEN,
@@ -215,10 +215,14 @@ class RelayStream:
 
     def send_message(self, message: bytes, now: float) -> list[bytes]:
         """Queue one serialized JSON-RPC message; return the encoded frames to write now."""
+        return self.send_messages([message], now)
+
+    def send_messages(self, messages: list[bytes], now: float) -> list[bytes]:
+        """Queue several messages, packed into shared records; return the frames to write now."""
         self._check_open()
         self._now = now
         try:
-            records = encode_message(message)
+            records = encode_messages(messages)
         except FramingError:
             self._closed = True
             raise
