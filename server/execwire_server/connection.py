@@ -89,15 +89,17 @@ class _Outbound:
         self._items.append(message)
         self._not_empty.set()
 
-    async def take(self) -> bytes | None:
+    async def take_all(self) -> list[bytes] | None:
+        """Every queued message, oldest first (waits for one); None once closed."""
         while not self._items:
             if self.closed:
                 return None
             self._not_empty.clear()
             await self._not_empty.wait()
-        message = self._items.popleft()
+        batch = list(self._items)
+        self._items.clear()
         self._not_full.set()
-        return message
+        return batch
 
     def close(self) -> None:
         self.closed = True
@@ -168,9 +170,16 @@ class Connection:
                 inbound.put_nowait(None)
 
     async def _write_loop(self) -> None:
-        while (message := await self._outbound.take()) is not None:
+        # What queued up while the previous write was in progress goes out together: a
+        # transport with `send_batch` writes it with one syscall instead of one per message.
+        send_batch = getattr(self._transport, "send_batch", None)
+        while (batch := await self._outbound.take_all()) is not None:
             try:
-                await self._transport.send(message)
+                if send_batch is not None:
+                    await send_batch(batch)
+                else:
+                    for message in batch:
+                        await self._transport.send(message)
             except ConnectionError:
                 self._outbound.close()
                 return

@@ -1,16 +1,43 @@
-"""WebSocket transport: one JSON-RPC message per text frame."""
+"""WebSocket transport: one JSON-RPC message per websocket message, over picows.
+
+`WebSocketEndpoint` turns picows's frame callbacks into whole messages (fragments assembled
+once, a size limit, flow control both ways, keepalive pings, the closing handshake); the
+SDK's `WebSocketTransport` and the exec-server's listener are built on it.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import logging
+import os
+import sys
+import urllib.request
+from collections import deque
 from typing import Any, Final
 
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+from picows import (
+    WSCloseCode,
+    WSError,
+    WSFrame,
+    WSInvalidStatusError,
+    WSInvalidURL,
+    WSListener,
+    WSMsgType,
+    WSTransport,
+    ws_connect,
+)
+from picows.url import parse_url
 
 from ..errors import AuthenticationError, MessageTooLarge, TransportError
 
-__all__ = ["WebSocketConnector", "WebSocketTransport"]
+__all__ = [
+    "WebSocketConnector",
+    "WebSocketEndpoint",
+    "WebSocketTransport",
+    "picows_logger",
+    "utf8_fragments",
+]
 
 DEFAULT_OPEN_TIMEOUT: Final = 10.0
 # The reference (tungstenite defaults) drops the connection on a frame over 16 MiB or a
@@ -22,26 +49,51 @@ FRAGMENT_BYTES: Final = 1 << 20
 # The timeout is generous because a large message (a 100 MiB file) delays the pong.
 PING_INTERVAL: Final = 20.0
 PING_TIMEOUT: Final = 60.0
+# How long close() waits for the peer to answer the closing handshake.
+CLOSE_TIMEOUT: Final = 10.0
+# Outbound: above this many bytes buffered in the socket transport, senders wait until it
+# drains to a quarter of it.
+WRITE_LIMIT: Final = 1 << 20
+# Inbound: this many whole messages waiting for receive() stop reading from the socket
+# until the queue is down to INBOX_LOW (the kernel buffer then pushes back on the peer).
+INBOX_HIGH: Final = 16
+INBOX_LOW: Final = 4
 
 _log = logging.getLogger("execwire.transports.websocket")
 
 
 class _RedactingLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
-    """websockets logs every handshake header at DEBUG; never let the bearer token out."""
+    """The logger handed to picows: the bearer token must never reach a log line.
+
+    picows dumps raw handshakes (the Authorization header included) below DEBUG, at its
+    own level 9: those records are dropped, and reporting that level as disabled keeps
+    picows from even formatting them. Header-style records have their value redacted.
+    """
+
+    def isEnabledFor(self, level: int) -> bool:
+        return level >= logging.DEBUG and self.logger.isEnabledFor(level)
 
     def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        if level < logging.DEBUG:
+            return
         if len(args) >= 2 and isinstance(args[0], str) and args[0].lower() == "authorization":
             args = (args[0], "<redacted>", *args[2:])
         super().log(level, msg, *args, **kwargs)
 
 
-def _fragments(message: bytes) -> list[memoryview]:
-    """Slices of at most FRAGMENT_BYTES, never splitting a UTF-8 sequence."""
+def picows_logger(logger: logging.Logger) -> logging.LoggerAdapter:  # type: ignore[type-arg]
+    """`logger` as picows should get it: no raw handshakes, no Authorization values."""
+    return _RedactingLogger(logger, {})
+
+
+def utf8_fragments(message: bytes, limit: int = FRAGMENT_BYTES) -> list[memoryview]:
+    """Slices of at most `limit` bytes, never splitting a UTF-8 sequence (so a peer that
+    decodes each fragment on its own is fine too)."""
     view = memoryview(message)
     pieces: list[memoryview] = []
     start = 0
-    while len(message) - start > FRAGMENT_BYTES:
-        end = start + FRAGMENT_BYTES
+    while len(message) - start > limit:
+        end = start + limit
         while message[end] & 0xC0 == 0x80:  # a continuation byte: cut before its sequence
             end -= 1
         pieces.append(view[start:end])
@@ -50,37 +102,317 @@ def _fragments(message: bytes) -> list[memoryview]:
     return pieces
 
 
-class WebSocketTransport:
-    """An open websocket connection."""
+class WebSocketEndpoint(WSListener):
+    """Whole messages over one picows connection (either side).
 
-    def __init__(self, connection: ClientConnection, max_message_bytes: int | None) -> None:
-        self._connection = connection
+    Receiving: text and binary messages alike become `bytes`; a fragmented message is
+    copied once, into the `bytes` handed out. A message over `max_message_bytes`, a
+    stray continuation or an interrupted fragmented message fails the connection with
+    a close frame (1009 / 1002), as websockets does. After a close frame or the end of
+    the TCP connection, `receive()` returns what was already queued, then None.
+
+    Sending is up to subclasses; `_drain()` gives them back-pressure (wait while the
+    socket transport holds more than `write_limit` bytes).
+    """
+
+    def __init__(
+        self,
+        *,
+        max_message_bytes: int | None,
+        ping_interval: float | None,
+        ping_timeout: float,
+        write_limit: int = WRITE_LIMIT,
+    ) -> None:
+        super().__init__()
+        self._loop = asyncio.get_running_loop()
+        self._ws: WSTransport | None = None
         self._max_message_bytes = max_message_bytes
+        self._ping_interval = ping_interval
+        self._ping_timeout = ping_timeout
+        self._write_limit = write_limit
+        self._inbox: deque[bytes] = deque()
+        self._inbox_waiter: asyncio.Future[None] | None = None
+        self._reading_paused = False
+        self._fragments: io.BytesIO | None = None
+        self._ended = False  # no more messages will be queued
+        self._writable = asyncio.Event()
+        self._writable.set()
+        self._disconnected = asyncio.Event()
+        self._keepalive: asyncio.Task[None] | None = None
+        self._pong: asyncio.Future[None] | None = None
+        self._ping_payload = b""
+        self._close_timer: asyncio.TimerHandle | None = None
 
-    async def send(self, message: bytes) -> None:
-        if self._max_message_bytes is not None and len(message) > self._max_message_bytes:
-            raise MessageTooLarge(len(message), self._max_message_bytes)
-        try:
-            if len(message) > FRAGMENT_BYTES:
-                await self._connection.send(_fragments(message), text=True)
+    @property
+    def max_frame_size(self) -> int:
+        """For picows's own per-frame check: a frame is never larger than a message."""
+        return self._max_message_bytes if self._max_message_bytes is not None else sys.maxsize
+
+    # -- picows callbacks ----------------------------------------------------------------
+
+    def on_ws_connected(self, transport: WSTransport) -> None:
+        self._ws = transport
+        transport.underlying_transport.set_write_buffer_limits(high=self._write_limit)
+        if self._ping_interval is not None:
+            self._keepalive = self._loop.create_task(
+                self._keep_alive(transport, self._ping_interval)
+            )
+
+    def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+        kind = frame.msg_type
+        if kind == WSMsgType.CLOSE:
+            self._on_close_frame(transport, frame)
+        elif self._ended:
+            return  # closing: data frames are dropped until the peer's close frame
+        elif kind == WSMsgType.TEXT or kind == WSMsgType.BINARY:
+            if self._fragments is not None:
+                self._fail(WSCloseCode.PROTOCOL_ERROR, "expected a continuation frame")
+            elif frame.fin:
+                self._deliver(frame.get_payload_as_bytes())
             else:
-                await self._connection.send(message, text=True)
-        except ConnectionClosed as error:
-            raise TransportError(f"websocket closed: {error}") from None
+                self._fragments = io.BytesIO()
+                self._fragments.write(frame.get_payload_as_memoryview())
+        elif kind == WSMsgType.CONTINUATION:
+            assembly = self._fragments
+            if assembly is None:
+                self._fail(WSCloseCode.PROTOCOL_ERROR, "unexpected continuation frame")
+                return
+            size = assembly.tell() + frame.payload_size
+            if self._max_message_bytes is not None and size > self._max_message_bytes:
+                self._fail(
+                    WSCloseCode.MESSAGE_TOO_BIG,
+                    f"over size limit ({size} > {self._max_message_bytes} bytes)",
+                )
+                return
+            assembly.write(frame.get_payload_as_memoryview())
+            if frame.fin:
+                self._fragments = None
+                # BytesIO hands over its own buffer when nothing else references it: the
+                # fragments are copied once, straight into the bytes the caller gets.
+                self._deliver(assembly.getvalue())
+        elif kind == WSMsgType.PONG:
+            pong = self._pong
+            if (
+                pong is not None
+                and not pong.done()
+                and frame.get_payload_as_bytes() == self._ping_payload
+            ):
+                pong.set_result(None)
+        # PING: picows answers it (enable_auto_pong).
+
+    def on_ws_disconnected(self, transport: WSTransport) -> None:
+        self._end()
+        self._writable.set()  # wake senders: they find the connection gone
+        self._disconnected.set()
+        if self._keepalive is not None:
+            self._keepalive.cancel()
+        if self._close_timer is not None:
+            self._close_timer.cancel()
+
+    def pause_writing(self) -> None:
+        self._writable.clear()
+
+    def resume_writing(self) -> None:
+        self._writable.set()
+
+    # -- receiving -----------------------------------------------------------------------
 
     async def receive(self) -> bytes | None:
-        try:
-            return await self._connection.recv(decode=False)
-        except ConnectionClosed:
-            return None
+        """The next message; None once the connection has ended and the queue is empty."""
+        inbox = self._inbox
+        while not inbox:
+            if self._ended:
+                return None
+            waiter = self._inbox_waiter = self._loop.create_future()
+            try:
+                await waiter
+            finally:
+                self._inbox_waiter = None
+        message = inbox.popleft()
+        if self._reading_paused and len(inbox) <= INBOX_LOW:
+            self._reading_paused = False
+            if self._ws is not None and not self._ws.is_disconnected:
+                self._ws.underlying_transport.resume_reading()
+        return message
 
-    async def close(self) -> None:
-        await self._connection.close()
+    def _deliver(self, message: bytes) -> None:
+        self._inbox.append(message)
+        self._wake_receiver()
+        if len(self._inbox) >= INBOX_HIGH and not self._reading_paused and self._ws is not None:
+            self._reading_paused = True
+            self._ws.underlying_transport.pause_reading()
+
+    def _wake_receiver(self) -> None:
+        waiter = self._inbox_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _end(self) -> None:
+        self._ended = True
+        self._fragments = None
+        self._wake_receiver()
+
+    # -- closing -------------------------------------------------------------------------
+
+    def _on_close_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+        self._end()
+        if not transport.is_close_frame_sent and not transport.underlying_transport.is_closing():
+            # Echo the peer's code, as websockets does; a close frame without one gets 1000.
+            code = frame.get_close_code()
+            transport.send_close(WSCloseCode.OK if code == WSCloseCode.NO_INFO else code)
+        # The closing handshake is complete: end the TCP connection (after what is queued).
+        transport.disconnect()
+
+    def _close(self, code: WSCloseCode, reason: bytes | None = None) -> None:
+        """Start the closing handshake; the TCP connection ends when the peer answers.
+
+        Closing the socket at once would reset the connection if the peer's data is still
+        unread, and a reset can destroy the close frame before the peer reads it. So the
+        peer's close frame is awaited (data before it is discarded), for CLOSE_TIMEOUT."""
+        self._end()
+        ws = self._ws
+        if ws is None or ws.is_disconnected or ws.underlying_transport.is_closing():
+            return
+        if not ws.is_close_frame_sent:
+            ws.send_close(code, reason)
+            self._close_timer = self._loop.call_later(CLOSE_TIMEOUT, ws.disconnect, False)
+        if self._reading_paused:  # the answer must be read
+            self._reading_paused = False
+            ws.underlying_transport.resume_reading()
+
+    def _fail(self, code: WSCloseCode, reason: str) -> None:
+        """A websocket protocol violation: say why in a close frame, then end the connection."""
+        _log.info("failing websocket connection: %s (%s)", reason, code.value)
+        self._close(code, reason.encode())
 
     def abort(self) -> None:
-        transport = self._connection.transport
-        if transport is not None:
-            transport.abort()
+        """Drop the TCP connection at once, without a close frame."""
+        self._end()
+        if self._ws is not None:
+            self._ws.disconnect(graceful=False)
+
+    async def _keep_alive(self, transport: WSTransport, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            if transport.is_disconnected or transport.is_close_frame_sent:
+                return
+            self._ping_payload = os.urandom(4)
+            self._pong = self._loop.create_future()
+            transport.send_ping(self._ping_payload)
+            try:
+                async with asyncio.timeout(self._ping_timeout):
+                    await self._pong
+            except TimeoutError:
+                _log.info(
+                    "no pong within %s s: closing the websocket connection", self._ping_timeout
+                )
+                self._end()
+                if not transport.is_close_frame_sent:
+                    transport.send_close(WSCloseCode.INTERNAL_ERROR, b"keepalive ping timeout")
+                # The peer is unresponsive: do not wait for the write buffer to drain.
+                transport.disconnect(graceful=False)
+                return
+            finally:
+                self._pong = None
+
+    # -- sending helpers -----------------------------------------------------------------
+
+    def _open_transport(self) -> WSTransport | None:
+        """The picows transport if messages can still be sent on it, else None."""
+        ws = self._ws
+        if ws is None or ws.is_disconnected or ws.is_close_frame_sent:
+            return None
+        if ws.underlying_transport.is_closing():
+            return None
+        return ws
+
+    async def _drain(self) -> bool:
+        """Wait while the socket's write buffer is over the high-water mark.
+
+        Returns False when the connection ended meanwhile."""
+        if not self._writable.is_set():
+            await self._writable.wait()
+        return not self._disconnected.is_set()
+
+    def _close_description(self) -> str:
+        ws = self._ws
+        handshake = ws.close_handshake if ws is not None else None
+        if handshake is None:
+            return "no close frame received or sent"
+        parts = []
+        if handshake.recv is not None:
+            parts.append(
+                f"received {handshake.recv.code.value} ({handshake.recv.reason or 'no reason'})"
+            )
+        if handshake.sent is not None:
+            parts.append(
+                f"sent {handshake.sent.code.value} ({handshake.sent.reason or 'no reason'})"
+            )
+        return (
+            "; then ".join(parts) if handshake.recv_then_sent else "; then ".join(reversed(parts))
+        )
+
+
+class WebSocketTransport(WebSocketEndpoint):
+    """An open websocket connection to an exec-server (text frames out)."""
+
+    def __init__(self, max_message_bytes: int | None) -> None:
+        # Inbound messages are not limited: fs/readFile answers can be hundreds of MiB.
+        super().__init__(
+            max_message_bytes=None, ping_interval=PING_INTERVAL, ping_timeout=PING_TIMEOUT
+        )
+        self._outbound_limit = max_message_bytes
+        self._send_lock = asyncio.Lock()
+
+    async def send(self, message: bytes) -> None:
+        if self._outbound_limit is not None and len(message) > self._outbound_limit:
+            raise MessageTooLarge(len(message), self._outbound_limit)
+        if len(message) <= FRAGMENT_BYTES and not self._send_lock.locked():
+            self._transport_for_sending().send(WSMsgType.TEXT, message)
+            if not await self._drain():
+                raise self._closed_error()
+            return
+        # Fragments of one message must not interleave with other messages: hold the
+        # lock while waiting for the socket to drain between them.
+        async with self._send_lock:
+            pieces = utf8_fragments(message)
+            last = len(pieces) - 1
+            for index, piece in enumerate(pieces):
+                kind = WSMsgType.CONTINUATION if index else WSMsgType.TEXT
+                self._transport_for_sending().send(kind, piece, fin=index == last)
+                if not await self._drain():
+                    raise self._closed_error()
+
+    def _transport_for_sending(self) -> WSTransport:
+        ws = self._open_transport()
+        if ws is None:
+            raise self._closed_error()
+        return ws
+
+    def _closed_error(self) -> TransportError:
+        return TransportError(f"websocket closed: {self._close_description()}")
+
+    async def close(self) -> None:
+        """Closing handshake (code 1000); returns once the connection has ended (at most
+        CLOSE_TIMEOUT later: then it is dropped)."""
+        self._close(WSCloseCode.OK)
+        self._inbox.clear()
+        if self._ws is not None:
+            await self._disconnected.wait()
+
+
+def _proxy_for(url: str, secure: bool, host: str, port: int) -> str | None:
+    """The system proxy for this URL, chosen as websockets does (a SOCKS proxy first)."""
+    if urllib.request.proxy_bypass(f"{host}:{port}"):
+        return None
+    proxies = urllib.request.getproxies()
+    for scheme in ("wss", "socks", "https") if secure else ("ws", "socks", "https", "http"):
+        proxy = proxies.get(scheme)
+        if proxy is not None:
+            if scheme == "socks" and proxy.startswith("http://"):
+                proxy = "socks5h://" + proxy[len("http://") :]
+            return proxy
+    return None
 
 
 class WebSocketConnector:
@@ -117,31 +449,39 @@ class WebSocketConnector:
         return True
 
     async def connect(self) -> WebSocketTransport:
-        headers = {"Authorization": f"Bearer {self.__token}"} if self.__token is not None else {}
         try:
-            connection = await connect(
-                self._url,
-                additional_headers=headers,
-                compression=None,  # payloads are base64: deflate costs CPU and saves little
-                max_size=None,  # fs/readFile answers can be hundreds of MiB
-                open_timeout=self._open_timeout,
-                ping_interval=PING_INTERVAL,
-                ping_timeout=PING_TIMEOUT,
-                logger=_RedactingLogger(_log, {}),
-            )
-        except InvalidStatus as error:
-            status = error.response.status_code
+            parsed = parse_url(self._url)
+        except (WSInvalidURL, ValueError) as error:
+            raise TransportError(f"invalid websocket URL: {error}") from None
+        headers = {"Authorization": f"Bearer {self.__token}"} if self.__token is not None else {}
+        transport = WebSocketTransport(self._max_message_bytes)
+        try:
+            async with asyncio.timeout(self._open_timeout):
+                await ws_connect(
+                    lambda: transport,
+                    self._url,
+                    extra_headers=headers,
+                    # Also bounds the handshake if this wait is cancelled: picows then
+                    # drops the half-open connection itself.
+                    websocket_handshake_timeout=self._open_timeout,
+                    logger_name=picows_logger(_log),
+                    enable_auto_ping=False,  # our keepalive: ping every 20 s, 60 s for the pong
+                    enable_auto_pong=True,
+                    max_frame_size=transport.max_frame_size,
+                    read_buffer_init_size=256 << 10,
+                    proxy=_proxy_for(self._url, parsed.is_secure, parsed.host, parsed.port),
+                )
+        except WSInvalidStatusError as error:
+            status = int(error.response.status) if error.response is not None else 0
             if status in (401, 403):
                 raise AuthenticationError(
                     f"{self._url} refused the connection with HTTP {status}"
                     + (" (no token given)" if self.__token is None else " (check the token)")
                 ) from None
             raise TransportError(f"{self._url} answered the upgrade with HTTP {status}") from None
-        except InvalidURI as error:
-            raise TransportError(f"invalid websocket URL: {error}") from None
-        except (OSError, TimeoutError, InvalidHandshake) as error:
+        except (OSError, TimeoutError, WSError) as error:
             raise TransportError(f"cannot connect to {self._url}: {error}") from None
-        return WebSocketTransport(connection, self._max_message_bytes)
+        return transport
 
     async def aclose(self) -> None:
         return None
