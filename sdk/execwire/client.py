@@ -15,8 +15,17 @@ generated models. This module adds the connection underneath:
   server has evicted in the meantime surfaces as `OutputLost` to that process's consumer,
   never as a silent gap (see `execwire.process_cursor`).
 * Requests in flight when the link dropped are re-sent after the resume when repeating them
-  is harmless (reads, `process/write` with its idempotent writeId, terminate); the others
-  fail with `RequestOutcomeUnknown`. Requests made while reconnecting wait for the resume.
+  is harmless (reads, `process/write` with its idempotent writeId, terminate), at most
+  `MAX_RESENDS` times (a request whose answer itself breaks the link must not loop); the
+  others fail with `RequestOutcomeUnknown`. Requests made while reconnecting wait for the
+  resume.
+
+The inbound path is the client's hot loop (a stream brings thousands of `process/output`
+notifications a second), so it avoids generic work there: notifications and large
+`fs/readFile` answers in the exact shape servers write are decoded from the bytes without
+pydantic (`jsonrpc.decode_output`, `jsonrpc.file_response_span`; anything else takes the
+general path), output travels as `OutputChunk` until a consumer asks for the notification
+model, and consumers are woken once per batch of messages, not once per event.
 """
 
 from __future__ import annotations
@@ -28,15 +37,15 @@ import logging
 import os
 import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from types import TracebackType
-from typing import Any, Final, TypeAlias, TypeVar
+from typing import Any, Final, Literal, TypeAlias, TypeVar
 
 from pydantic import ValidationError
 
-from . import jsonrpc
+from . import base64_strict, jsonrpc
 from .errors import (
     ClientClosedError,
     ExecTimeout,
@@ -49,7 +58,7 @@ from .errors import (
     TransportError,
     rpc_error,
 )
-from .process_cursor import OutputGap, ProcessCursor, ProcessEvent
+from .process_cursor import CursorEvent, OutputChunk, OutputGap, ProcessCursor, ProcessEvent
 from .protocol import models
 from .protocol.methods import NOTIFICATIONS, ClientStubs, ServerNotification
 from .transports import Connector, Transport
@@ -65,6 +74,7 @@ from .wire import WireModel
 
 __all__ = [
     "DEFAULT_CLIENT_NAME",
+    "DEFAULT_OUTPUT_CHUNK_BYTES",
     "DEFAULT_RECONNECT",
     "ClientEvent",
     "ExecServerClient",
@@ -97,6 +107,14 @@ RETRY_SAFE_METHODS: Final = frozenset(
 )
 # Remember this many forgotten process ids, to ignore their late notifications.
 FORGOTTEN_PROCESS_MEMORY: Final = 4096
+MAX_RESENDS: Final = 2
+"""A retry-safe request is re-sent after at most this many resumes, then fails: a request
+whose answer the link cannot carry (e.g. a relay stream reset by an oversized answer)
+would otherwise be re-sent forever."""
+DEFAULT_OUTPUT_CHUNK_BYTES: Final = 65536
+"""Output chunk size asked of the server (execwire extension; other servers send 8 KiB)."""
+LARGE_RESULT_BYTES: Final = 1 << 20
+"""Answers at least this large are first tried on the byte-level `fs/readFile` path."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +143,23 @@ class _State(Enum):
     CLOSED = "closed"
 
 
+_LargeResultDecoder: TypeAlias = Callable[[bytes, int, int], Any]
+"""Builds a result from an answer's bytes and the span of its base64 `dataBase64`; returns
+None to let the general path decode the message instead."""
+
+
 class _PendingRequest:
-    __slots__ = ("direct", "future", "message", "method", "result_type", "retry_safe", "transport")
+    __slots__ = (
+        "decode_large",
+        "direct",
+        "future",
+        "message",
+        "method",
+        "resends",
+        "result_type",
+        "retry_safe",
+        "transport",
+    )
 
     def __init__(
         self,
@@ -135,6 +168,7 @@ class _PendingRequest:
         future: asyncio.Future[Any],
         message: bytes,
         direct: bool,
+        decode_large: _LargeResultDecoder | None,
     ) -> None:
         self.method = method
         self.result_type = result_type
@@ -143,24 +177,93 @@ class _PendingRequest:
         self.retry_safe = method in RETRY_SAFE_METHODS
         self.direct = direct
         """Sent on a specific transport during (re)connection; never re-sent."""
+        self.decode_large = decode_large
         self.transport: Transport | None = None
         """Where it was last sent; None while waiting for the connection."""
+        self.resends = 0
 
 
-class _Signal:
-    """A wake-up for any number of waiters: each `fire()` releases everyone waiting."""
+class _Wakeup:
+    """Wakes every task waiting on it at once.
 
-    __slots__ = ("_event",)
+    Allocates only when a task starts waiting (a future), never per `fire()`: the reader
+    fires once per event, and a consumer that drains its queue between waits is woken
+    once per batch of events.
+    """
+
+    __slots__ = ("_waiters",)
 
     def __init__(self) -> None:
-        self._event = asyncio.Event()
+        self._waiters: list[asyncio.Future[None]] = []
 
     def fire(self) -> None:
-        self._event.set()
-        self._event = asyncio.Event()
+        if self._waiters:
+            waiters, self._waiters = self._waiters, []
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
 
     async def wait(self) -> None:
-        await self._event.wait()
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            # A waiter cancelled by a timeout must not pile up on a quiet process.
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(waiter)
+            raise
+
+
+def _output_model_builder() -> Callable[[str, OutputChunk], models.ProcessOutputNotification]:
+    """The fastest correct way to build a `process/output` model from a chunk.
+
+    `model_construct` costs about 2 µs, mostly generic bookkeeping; filling the instance
+    the way it does costs a third of that. Checked once against `model_construct`, so a
+    pydantic that lays models out differently gets the slow, public way instead.
+    """
+    model_type = models.ProcessOutputNotification
+    field_names = tuple(model_type.model_fields)
+    new, set_slot = object.__new__, object.__setattr__
+
+    def build(process_id: str, chunk: OutputChunk) -> models.ProcessOutputNotification:
+        model = new(model_type)
+        values = {
+            "process_id": process_id, "seq": chunk.seq, "stream": chunk.stream, "chunk": chunk.data
+        }
+        set_slot(model, "__dict__", values)
+        set_slot(model, "__pydantic_fields_set__", set(field_names))
+        set_slot(model, "__pydantic_extra__", None)
+        set_slot(model, "__pydantic_private__", None)
+        return model
+
+    def construct(process_id: str, chunk: OutputChunk) -> models.ProcessOutputNotification:
+        return model_type.model_construct(
+            process_id=process_id, seq=chunk.seq, stream=chunk.stream, chunk=chunk.data
+        )
+
+    try:
+        probe = build("p", OutputChunk(1, "pty", b"x"))
+        expected = construct("p", OutputChunk(1, "pty", b"x"))
+        same = (
+            field_names == ("process_id", "seq", "stream", "chunk")
+            and probe == expected
+            and probe.__pydantic_fields_set__ == expected.__pydantic_fields_set__
+            and probe.to_wire() == expected.to_wire()
+        )
+    except Exception:  # pragma: no cover - a pydantic whose models this does not fit
+        same = False
+    return build if same else construct
+
+
+_output_model = _output_model_builder()
+
+
+def _public_event(process_id: str, event: CursorEvent) -> ProcessEvent:
+    """What `events()` and `process_events()` hand out for an internal event."""
+    if isinstance(event, OutputChunk):
+        return _output_model(process_id, event)
+    return event
 
 
 class ProcessRoute:
@@ -172,7 +275,7 @@ class ProcessRoute:
     def __init__(self, process_id: str, last_seq: int = 0) -> None:
         self.process_id = process_id
         self.cursor = ProcessCursor(process_id, last_seq)
-        self.events: deque[ProcessEvent] = deque()
+        self.events: deque[CursorEvent] = deque()
         self.exit_code: int | None = None
         self.sandbox_denied = False
         self.closed = False
@@ -183,14 +286,20 @@ class ProcessRoute:
         self.catching_up = False
         self.observed = True
         """Someone may still read `events`; otherwise only the state and cursor are kept."""
-        self.changed = _Signal()
+        self.changed = _Wakeup()
 
     def unobserve(self) -> None:
         """Nobody will read `events` any more: drop them and stop keeping new ones."""
         self.observed = False
         self.events.clear()
 
-    def push(self, events: list[ProcessEvent]) -> None:
+    def push_output(self, chunk: OutputChunk) -> None:
+        """One in-order output chunk (the hot path: no state to update)."""
+        if self.observed:
+            self.events.append(chunk)
+            self.changed.fire()
+
+    def push(self, events: list[CursorEvent]) -> None:
         for event in events:
             if isinstance(event, models.ProcessExitedNotification):
                 self.exit_code = event.exit_code
@@ -210,7 +319,7 @@ class ProcessRoute:
             self.failure = error
             self.changed.fire()
 
-    async def next_event(self) -> ProcessEvent | None:
+    async def next_event(self) -> CursorEvent | None:
         """The next event; None after the last one; raises the client's terminal error."""
         while not self.events:
             if self.closed:
@@ -248,12 +357,16 @@ class _EventSubscription:
 
     def __init__(self, client: ExecServerClient) -> None:
         self._client = client
-        self._events: deque[ProcessEvent] = deque()
-        self._changed = _Signal()
+        self._events: deque[tuple[str, CursorEvent]] = deque()
+        self._changed = _Wakeup()
         self._end: BaseException | object | None = None
 
-    def push(self, events: list[ProcessEvent]) -> None:
-        self._events.extend(events)
+    def push_one(self, process_id: str, event: CursorEvent) -> None:
+        self._events.append((process_id, event))
+        self._changed.fire()
+
+    def push(self, process_id: str, events: list[CursorEvent]) -> None:
+        self._events.extend((process_id, event) for event in events)
         self._changed.fire()
 
     def finish(self, error: BaseException | None) -> None:
@@ -267,16 +380,16 @@ class _EventSubscription:
     async def __anext__(self) -> ProcessEvent:
         while not self._events:
             if self._end is not None:
-                self._client._subscriptions.discard(self)
+                self._client._unsubscribe(self)
                 if isinstance(self._end, BaseException):
                     raise self._end
                 raise StopAsyncIteration
             await self._changed.wait()
-        return self._events.popleft()
+        return _public_event(*self._events.popleft())
 
     async def aclose(self) -> None:
         """Stop receiving events."""
-        self._client._subscriptions.discard(self)
+        self._client._unsubscribe(self)
         self.finish(None)
 
 
@@ -291,10 +404,13 @@ class _ProcessEventStream:
         return self
 
     async def __anext__(self) -> ServerNotification:
-        event = await self._route.next_event()
+        route = self._route
+        event = route.events.popleft() if route.events else await route.next_event()
         if event is None:
-            self._client._drop_route(self._route)
+            self._client._drop_route(route)
             raise StopAsyncIteration
+        if isinstance(event, OutputChunk):
+            return _output_model(route.process_id, event)
         if isinstance(event, OutputGap):
             raise OutputLost(event.process_id, event.first_seq, event.last_seq)
         return event
@@ -308,6 +424,9 @@ class ExecServerClient(ClientStubs):
     API is a method (`process_start`, `fs_read_file`, ...) taking and returning the
     generated models. `request_timeout` (seconds, default none) bounds each request from
     the call to its response, reconnection time included, raising `ExecTimeout`.
+    `output_chunk_bytes` (default 64 KiB) asks an execwire server for output chunks of up
+    to that size (fewer notifications per byte); other servers ignore the request and send
+    8 KiB chunks. None does not ask. `server_extensions` says what the server applied.
     """
 
     def __init__(
@@ -317,12 +436,21 @@ class ExecServerClient(ClientStubs):
         client_name: str = DEFAULT_CLIENT_NAME,
         reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
         request_timeout: float | None = None,
+        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
     ) -> None:
         """Not connected yet: prefer the `connect_*` / `open` class methods."""
+        if output_chunk_bytes is not None and output_chunk_bytes < 1:
+            raise ValueError("output_chunk_bytes must be positive (or None not to ask)")
         self._connector = connector
         self._client_name = client_name
         self._reconnect_policy = reconnect if connector.resumable else None
         self._request_timeout = request_timeout
+        self._extensions_asked = (
+            models.ExecwireExtensions(output_chunk_bytes=output_chunk_bytes)
+            if output_chunk_bytes is not None
+            else None
+        )
+        self._extensions: models.ExecwireExtensions | None = None
         self._state = _State.CONNECTING
         self._ready = asyncio.Event()
         self._terminal: ExecWireError | None = None
@@ -335,8 +463,9 @@ class ExecServerClient(ClientStubs):
         self._pending: dict[int, _PendingRequest] = {}
         self._routes: dict[str, ProcessRoute] = {}
         self._forgotten: dict[str, None] = {}
-        # Weak: an `events()` iterator the caller abandons stops collecting events.
-        self._subscriptions: weakref.WeakSet[_EventSubscription] = weakref.WeakSet()
+        # Weak: an `events()` iterator the caller abandons stops collecting events. A
+        # tuple, replaced on every change: delivery checks and walks it once per event.
+        self._subscriptions: tuple[weakref.ref[_EventSubscription], ...] = ()
         self._session_id = ""
         self._environment_info: models.EnvironmentInfo | None = None
         self._reconnects = 0
@@ -352,6 +481,7 @@ class ExecServerClient(ClientStubs):
         reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
         request_timeout: float | None = None,
         resume_session_id: str | None = None,
+        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
     ) -> ExecServerClient:
         """Connect through `connector` and initialize (or resume `resume_session_id`)."""
         client = cls(
@@ -359,6 +489,7 @@ class ExecServerClient(ClientStubs):
             client_name=client_name,
             reconnect=reconnect,
             request_timeout=request_timeout,
+            output_chunk_bytes=output_chunk_bytes,
         )
         try:
             await client._connect_first(resume_session_id)
@@ -379,6 +510,7 @@ class ExecServerClient(ClientStubs):
         resume_session_id: str | None = None,
         open_timeout: float = DEFAULT_OPEN_TIMEOUT,
         max_message_bytes: int | None = DEFAULT_MAX_MESSAGE_BYTES,
+        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
     ) -> ExecServerClient:
         """Connect to `ws://host:port`; `token` is sent as `Authorization: Bearer` (never logged).
 
@@ -394,6 +526,7 @@ class ExecServerClient(ClientStubs):
             reconnect=reconnect,
             request_timeout=request_timeout,
             resume_session_id=resume_session_id,
+            output_chunk_bytes=output_chunk_bytes,
         )
 
     @classmethod
@@ -408,6 +541,7 @@ class ExecServerClient(ClientStubs):
         request_timeout: float | None = None,
         resume_session_id: str | None = None,
         open_timeout: float = DEFAULT_OPEN_TIMEOUT,
+        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
     ) -> ExecServerClient:
         """Reach environment `environment_id` through the registry at `registry_url` and
         its rendezvous, end-to-end encrypted (Noise hybridIK); `token` is the registry
@@ -421,6 +555,7 @@ class ExecServerClient(ClientStubs):
             reconnect=reconnect,
             request_timeout=request_timeout,
             resume_session_id=resume_session_id,
+            output_chunk_bytes=output_chunk_bytes,
         )
 
     @classmethod
@@ -432,6 +567,7 @@ class ExecServerClient(ClientStubs):
         cwd: str | os.PathLike[str] | None = None,
         client_name: str = DEFAULT_CLIENT_NAME,
         request_timeout: float | None = None,
+        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
     ) -> ExecServerClient:
         """Spawn a server (e.g. `["execwire-server", "--listen", "stdio"]`) and talk over its
         stdin/stdout. The server stops when the client closes; a lost pipe is final."""
@@ -440,6 +576,7 @@ class ExecServerClient(ClientStubs):
             client_name=client_name,
             reconnect=None,
             request_timeout=request_timeout,
+            output_chunk_bytes=output_chunk_bytes,
         )
 
     @classmethod
@@ -450,6 +587,7 @@ class ExecServerClient(ClientStubs):
         client_name: str = DEFAULT_CLIENT_NAME,
         reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
         request_timeout: float | None = None,
+        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
     ) -> ExecServerClient:
         """Serve the session from an embedded `execwire_server` in this event loop (no
         sockets). Without `server` one is created, and shut down by `close()`."""
@@ -458,6 +596,7 @@ class ExecServerClient(ClientStubs):
             client_name=client_name,
             reconnect=reconnect,
             request_timeout=request_timeout,
+            output_chunk_bytes=output_chunk_bytes,
         )
 
     async def __aenter__(self) -> ExecServerClient:
@@ -483,6 +622,13 @@ class ExecServerClient(ClientStubs):
         """What `initialize` reported about the executor host (None from old servers);
         `environment_info()` asks the server again."""
         return self._environment_info
+
+    @property
+    def server_extensions(self) -> models.ExecwireExtensions | None:
+        """The execwire extensions the server applies to this session (e.g. its output
+        chunk size); None when the client did not ask or the server has none (the
+        reference: 8 KiB output chunks)."""
+        return self._extensions
 
     @property
     def connected(self) -> bool:
@@ -516,8 +662,15 @@ class ExecServerClient(ClientStubs):
         if self._state in (_State.CLOSED, _State.FAILED):
             subscription.finish(self._terminal if self._state is _State.FAILED else None)
         else:
-            self._subscriptions.add(subscription)
+            reference = weakref.ref(subscription, self._forget_subscription)
+            self._subscriptions = (*self._subscriptions, reference)
         return subscription
+
+    def _forget_subscription(self, reference: weakref.ref[_EventSubscription]) -> None:
+        self._subscriptions = tuple(r for r in self._subscriptions if r is not reference)
+
+    def _unsubscribe(self, subscription: _EventSubscription) -> None:
+        self._subscriptions = tuple(r for r in self._subscriptions if r() is not subscription)
 
     def process_events(self, process_id: str) -> AsyncIterator[ServerNotification]:
         """The events of one process this client started or attached, from the first one
@@ -588,8 +741,41 @@ class ExecServerClient(ClientStubs):
     async def _request(
         self, method: str, params: WireModel | None, result_type: type[ResultT]
     ) -> ResultT:
-        result = await self._call(method, params, result_type, via=None)
+        decode_large = _file_response_model if method == "fs/readFile" else None
+        message = self._encoder(method, params)
+        result: ResultT = await self._call(
+            method, message, result_type, via=None, decode_large=decode_large
+        )
         return result
+
+    async def _fs_read_file_bytes(self, params: models.FsReadFileParams) -> bytes:
+        """`fs/readFile`, decoded to the file's bytes once (for `Executor.read_bytes`).
+
+        A large answer in the usual shape is decoded from the message bytes straight to
+        the file's bytes, never building its base64 as a str (89 MB for a 64 MiB file)."""
+        result = await self._call(
+            "fs/readFile",
+            self._encoder("fs/readFile", params),
+            models.FsReadFileResponse,
+            via=None,
+            decode_large=_file_response_bytes,
+        )
+        if isinstance(result, bytes):
+            return result
+        assert isinstance(result, models.FsReadFileResponse)
+        try:
+            return base64_strict.decode(result.data_base64)
+        except base64_strict.Base64DecodeError as error:
+            raise ProtocolError(f"fs/readFile: invalid base64 from the server: {error}") from None
+
+    async def _fs_write_file_bytes(self, params: models.FsWriteFileParams, data: bytes) -> None:
+        """`fs/writeFile` of `data` (`params.data_base64` is ignored), for
+        `Executor.write_bytes`: the base64 is written straight into the request."""
+
+        def encode(request_id: int) -> bytes:
+            return jsonrpc.encode_write_file(request_id, params.to_wire(), data)
+
+        await self._call("fs/writeFile", encode, models.EmptyResponse, via=None)
 
     async def _notify(self, method: str, params: WireModel | None) -> None:
         await self._await_ready()
@@ -599,30 +785,37 @@ class ExecServerClient(ClientStubs):
             jsonrpc.encode_notification(method, params.to_wire() if params is not None else None)
         )
 
+    @staticmethod
+    def _encoder(method: str, params: WireModel | None) -> Callable[[int], bytes]:
+        wire = params.to_wire() if params is not None else None
+        return lambda request_id: jsonrpc.encode_request(request_id, method, wire)
+
     async def _call(
         self,
         method: str,
-        params: WireModel | None,
-        result_type: type[ResultT],
+        encode: Callable[[int], bytes],
+        result_type: type[WireModel],
         *,
         via: Transport | None,
-    ) -> ResultT:
+        decode_large: _LargeResultDecoder | None = None,
+    ) -> Any:
+        """Send a request and await its result: a `result_type`, or what `decode_large`
+        made of a large answer. `encode` builds the message for a request id."""
         self._check_usable()
         request_id = next(self._ids)
-        message = jsonrpc.encode_request(
-            request_id, method, params.to_wire() if params is not None else None
-        )
+        message = encode(request_id)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        pending = _PendingRequest(method, result_type, future, message, direct=via is not None)
+        pending = _PendingRequest(
+            method, result_type, future, message, via is not None, decode_large
+        )
+        del message  # a large request is held once, by `pending`
         self._pending[request_id] = pending
         try:
             if self._request_timeout is None or via is not None:
-                result: ResultT = await self._exchange(pending, via)
-                return result
+                return await self._exchange(pending, via)
             try:
                 async with asyncio.timeout(self._request_timeout):
-                    result = await self._exchange(pending, via)
-                    return result
+                    return await self._exchange(pending, via)
             except TimeoutError:
                 raise ExecTimeout(
                     f"{method}: no response within request_timeout={self._request_timeout} s"
@@ -644,6 +837,8 @@ class ExecServerClient(ClientStubs):
             if via is not None:
                 raise
             # The reader notices the loss too; the reconnect re-sends or fails this request.
+        if not pending.retry_safe:
+            pending.message = b""  # never re-sent: do not keep a large request alive
         return await pending.future
 
     async def _await_ready(self) -> None:
@@ -677,6 +872,12 @@ class ExecServerClient(ClientStubs):
             self._transport_ended(transport)
 
     def _dispatch(self, transport: Transport, message: bytes) -> None:
+        output = jsonrpc.decode_output(message)
+        if output is not None:
+            self._on_output(*output)
+            return
+        if len(message) >= LARGE_RESULT_BYTES and self._on_large_reply(message):
+            return
         try:
             inbound = jsonrpc.decode(message)
         except ProtocolError as error:
@@ -693,6 +894,21 @@ class ExecServerClient(ClientStubs):
             task = asyncio.create_task(_send_quietly(transport, reply))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
+
+    def _on_large_reply(self, message: bytes) -> bool:
+        """A large answer of a request that can take it from the bytes; false: not handled."""
+        span = jsonrpc.file_response_span(message)
+        if span is None:
+            return False
+        request_id, start, end = span
+        pending = self._pending.get(request_id)
+        if pending is None or pending.decode_large is None or pending.future.done():
+            return False
+        result = pending.decode_large(message, start, end)
+        if result is None:
+            return False
+        pending.future.set_result(result)
+        return True
 
     def _on_reply(self, reply: jsonrpc.Response | jsonrpc.ErrorReply) -> None:
         pending = self._pending.get(reply.id) if isinstance(reply.id, int) else None
@@ -714,6 +930,26 @@ class ExecServerClient(ClientStubs):
         else:
             pending.future.set_result(result)
 
+    def _on_output(
+        self, process_id: str, seq: int, stream: Literal["stdout", "stderr", "pty"], data: bytes
+    ) -> None:
+        """A `process/output` from the byte-level decoder: the hot path of a stream."""
+        route = self._routes.get(process_id)
+        if route is None:
+            if process_id in self._forgotten:
+                return
+            route = self._new_route(process_id)  # started elsewhere in this session
+        chunk = OutputChunk(seq, stream, data)
+        if route.cursor.advance(seq):
+            route.push_output(chunk)
+            if self._subscriptions:
+                for reference in self._subscriptions:
+                    subscription = reference()
+                    if subscription is not None:
+                        subscription.push_one(process_id, chunk)
+            return
+        self._accept(route, chunk)
+
     def _on_notification(self, notification: jsonrpc.Notification) -> None:
         spec = NOTIFICATIONS.get(notification.method)
         if spec is None or spec.direction != "server-to-client":
@@ -729,18 +965,30 @@ class ExecServerClient(ClientStubs):
             if event.process_id in self._forgotten:
                 return
             route = self._new_route(event.process_id)  # started elsewhere in this session
+        if isinstance(event, models.ProcessOutputNotification):
+            self._accept(route, OutputChunk(event.seq, event.stream, event.chunk))
+        else:
+            self._accept(route, event)
+
+    def _accept(
+        self,
+        route: ProcessRoute,
+        event: OutputChunk | models.ProcessExitedNotification | models.ProcessClosedNotification,
+    ) -> None:
         self._deliver(route, route.cursor.accept(event))
         if route.cursor.has_gap and self._state is _State.READY and not route.catching_up:
             # Should not happen while attached (the server pushes every event in order);
             # a read settles it either way.
             self._spawn(self._catch_up_quietly(route))
 
-    def _deliver(self, route: ProcessRoute, events: list[ProcessEvent]) -> None:
+    def _deliver(self, route: ProcessRoute, events: list[CursorEvent]) -> None:
         if not events:
             return
         route.push(events)
-        for subscription in self._subscriptions:
-            subscription.push(events)
+        for reference in self._subscriptions:
+            subscription = reference()
+            if subscription is not None:
+                subscription.push(route.process_id, events)
         if route.closed and not route.observed:
             self._untrack(route)
 
@@ -769,7 +1017,9 @@ class ExecServerClient(ClientStubs):
         try:
             params = models.ReadParams(process_id=route.process_id, after_seq=route.cursor.last_seq)
             try:
-                response = await self._call("process/read", params, models.ReadResponse, via=via)
+                response: models.ReadResponse = await self._call(
+                    "process/read", self._encoder("process/read", params), models.ReadResponse, via=via
+                )
             except InvalidRequestError as error:
                 if not error.message.startswith("unknown process id"):
                     raise
@@ -795,12 +1045,20 @@ class ExecServerClient(ClientStubs):
     # -- connection lifecycle ----------------------------------------------------------
 
     async def _handshake(self, transport: Transport, resume: str | None) -> None:
-        params = models.InitializeParams(client_name=self._client_name, resume_session_id=resume)
-        response = await self._call("initialize", params, models.InitializeResponse, via=transport)
+        params = models.InitializeParams(
+            client_name=self._client_name, resume_session_id=resume, execwire=self._extensions_asked
+        )
+        response: models.InitializeResponse = await self._call(
+            "initialize",
+            self._encoder("initialize", params),
+            models.InitializeResponse,
+            via=transport,
+        )
         await transport.send(
             jsonrpc.encode_notification("initialized", models.InitializedParams().to_wire())
         )
         self._session_id = response.session_id
+        self._extensions = response.execwire
         if response.environment_info is not None:
             self._environment_info = response.environment_info
 
@@ -921,7 +1179,16 @@ class ExecServerClient(ClientStubs):
                 continue
             if pending.transport is transport:
                 continue
-            if pending.retry_safe:
+            if pending.retry_safe and pending.resends >= MAX_RESENDS:
+                pending.future.set_exception(
+                    TransportError(
+                        f"{pending.method}: the connection was lost {pending.resends + 1} times "
+                        "while this request was in flight (is its answer too large for the "
+                        "link?); giving up"
+                    )
+                )
+            elif pending.retry_safe:
+                pending.resends += 1
                 pending.transport = transport
                 self._spawn(_resend(transport, pending))
             else:
@@ -947,9 +1214,11 @@ class ExecServerClient(ClientStubs):
                 pending.future.set_exception(error)
         for route in self._routes.values():
             route.fail(error)
-        for subscription in list(self._subscriptions):
-            subscription.finish(None if isinstance(error, ClientClosedError) else error)
-        self._subscriptions.clear()
+        subscriptions, self._subscriptions = self._subscriptions, ()
+        for reference in subscriptions:
+            subscription = reference()
+            if subscription is not None:
+                subscription.finish(None if isinstance(error, ClientClosedError) else error)
         transport, self._transport = self._transport, None
         if transport is not None:
             transport.abort()
@@ -978,6 +1247,22 @@ class ExecServerClient(ClientStubs):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await self._connector.aclose()
+
+
+def _file_response_bytes(message: bytes, start: int, end: int) -> bytes | None:
+    """A large `fs/readFile` answer straight to the file's bytes (None: not valid base64)."""
+    return jsonrpc.decode_base64_span(message, start, end)
+
+
+def _file_response_model(message: bytes, start: int, end: int) -> models.FsReadFileResponse | None:
+    """A large `fs/readFile` answer as its model, without orjson building the str first.
+
+    Only valid base64 takes this way (its text is then the JSON string's value as is);
+    anything else is left to the general path, which decides as it always did."""
+    if jsonrpc.decode_base64_span(message, start, end) is None:
+        return None
+    text = str(memoryview(message)[start:end], "ascii")
+    return models.FsReadFileResponse.model_construct(data_base64=text)
 
 
 async def _resend(transport: Transport, pending: _PendingRequest) -> None:

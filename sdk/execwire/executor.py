@@ -30,8 +30,13 @@ from pathlib import PurePosixPath
 from types import TracebackType
 from typing import Final, Literal
 
-from . import base64_strict
-from .client import DEFAULT_CLIENT_NAME, DEFAULT_RECONNECT, ExecServerClient, ReconnectPolicy
+from .client import (
+    DEFAULT_CLIENT_NAME,
+    DEFAULT_OUTPUT_CHUNK_BYTES,
+    DEFAULT_RECONNECT,
+    ExecServerClient,
+    ReconnectPolicy,
+)
 from .command import CompletedCommand, OutputCapture
 from .errors import ExecWireError, NotFoundError, OutputLost
 from .filesystem import (
@@ -121,14 +126,17 @@ class Executor:
         reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
         request_timeout: float | None = None,
         resume_session_id: str | None = None,
+        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
     ) -> Executor:
-        """Connect through any `Connector`; the executor owns (and closes) the client."""
+        """Connect through any `Connector`; the executor owns (and closes) the client.
+        `output_chunk_bytes`: see `ExecServerClient` (None: keep the 8 KiB default)."""
         client = await ExecServerClient.open(
             connector,
             client_name=client_name,
             reconnect=reconnect,
             request_timeout=request_timeout,
             resume_session_id=resume_session_id,
+            output_chunk_bytes=output_chunk_bytes,
         )
         return await cls._owning(client)
 
@@ -144,6 +152,7 @@ class Executor:
         resume_session_id: str | None = None,
         open_timeout: float = DEFAULT_OPEN_TIMEOUT,
         max_message_bytes: int | None = DEFAULT_MAX_MESSAGE_BYTES,
+        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
     ) -> Executor:
         """Connect to `ws://host:port`; `token` is sent as `Authorization: Bearer`.
         Requests over `max_message_bytes` (default 64 MiB, the reference's limit; a file
@@ -157,6 +166,7 @@ class Executor:
             resume_session_id=resume_session_id,
             open_timeout=open_timeout,
             max_message_bytes=max_message_bytes,
+            output_chunk_bytes=output_chunk_bytes,
         )
         return await cls._owning(client)
 
@@ -172,6 +182,7 @@ class Executor:
         request_timeout: float | None = None,
         resume_session_id: str | None = None,
         open_timeout: float = DEFAULT_OPEN_TIMEOUT,
+        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
     ) -> Executor:
         """Reach environment `environment_id` through the registry at `registry_url` and its
         rendezvous, end-to-end encrypted; `token` is the registry bearer token."""
@@ -184,6 +195,7 @@ class Executor:
             request_timeout=request_timeout,
             resume_session_id=resume_session_id,
             open_timeout=open_timeout,
+            output_chunk_bytes=output_chunk_bytes,
         )
         return await cls._owning(client)
 
@@ -196,11 +208,17 @@ class Executor:
         cwd: str | os.PathLike[str] | None = None,
         client_name: str = DEFAULT_CLIENT_NAME,
         request_timeout: float | None = None,
+        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
     ) -> Executor:
         """Spawn a server (e.g. `["execwire-server", "--listen", "stdio"]`) and use it over
         its stdin/stdout; it stops when the executor closes."""
         client = await ExecServerClient.connect_stdio(
-            argv, env=env, cwd=cwd, client_name=client_name, request_timeout=request_timeout
+            argv,
+            env=env,
+            cwd=cwd,
+            client_name=client_name,
+            request_timeout=request_timeout,
+            output_chunk_bytes=output_chunk_bytes,
         )
         return await cls._owning(client)
 
@@ -212,10 +230,15 @@ class Executor:
         client_name: str = DEFAULT_CLIENT_NAME,
         reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
         request_timeout: float | None = None,
+        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
     ) -> Executor:
         """Use an embedded `execwire_server` in this event loop (created if not given)."""
         client = await ExecServerClient.connect_in_process(
-            server, client_name=client_name, reconnect=reconnect, request_timeout=request_timeout
+            server,
+            client_name=client_name,
+            reconnect=reconnect,
+            request_timeout=request_timeout,
+            output_chunk_bytes=output_chunk_bytes,
         )
         return await cls._owning(client)
 
@@ -403,8 +426,8 @@ class Executor:
 
     async def read_bytes(self, path: RemotePath) -> bytes:
         """The whole content of a remote file (the server refuses files over 512 MiB)."""
-        response = await self._client.fs_read_file(models.FsReadFileParams(path=self._uri(path)))
-        return base64_strict.decode(response.data_base64)
+        params = models.FsReadFileParams(path=self._uri(path))
+        return await self._client._fs_read_file_bytes(params)
 
     async def read_text(
         self, path: RemotePath, encoding: str = "utf-8", errors: str = "strict"
@@ -414,10 +437,9 @@ class Executor:
 
     async def write_bytes(self, path: RemotePath, data: bytes) -> None:
         """Create or truncate a remote file with `data` (its directory must exist)."""
-        params = models.FsWriteFileParams(
-            path=self._uri(path), data_base64=base64_strict.encode(data)
-        )
-        await self._client.fs_write_file(params)
+        # The base64 goes straight into the request message, not through the model.
+        params = models.FsWriteFileParams(path=self._uri(path), data_base64="")
+        await self._client._fs_write_file_bytes(params, data)
 
     async def write_text(self, path: RemotePath, text: str, encoding: str = "utf-8") -> None:
         """Create or truncate a remote file with `text`."""

@@ -3,14 +3,25 @@
 I/O-free. The dialect has no `"jsonrpc"` member; a message is a request (`id` + `method`),
 a notification (`method`), a response (`id` + `result`) or an error (`id` + `error`),
 tried in that order, as the reference does.
+
+Two kinds of message dominate the bytes a client receives, and both servers write them in
+one exact compact shape: `process/output` notifications and `fs/readFile` answers. For
+those, `decode_output` and `file_response_span` read the fields straight from the bytes,
+sparing the JSON parser, the str it builds for the base64 payload and pydantic. They accept
+only messages that the general path (`decode`, then model validation) would accept with
+the very same result, and return None for anything else, which then takes that path.
 """
 
 from __future__ import annotations
 
+import binascii
+import io
+import re
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any, Final, Literal, TypeAlias
 
 import orjson
+import pybase64
 
 from .errors import ProtocolError
 
@@ -21,9 +32,13 @@ __all__ = [
     "Response",
     "ServerRequest",
     "decode",
+    "decode_base64_span",
+    "decode_output",
     "encode_error",
     "encode_notification",
     "encode_request",
+    "encode_write_file",
+    "file_response_span",
 ]
 
 
@@ -112,3 +127,137 @@ def decode(message: bytes | str) -> InboundMessage:
             if isinstance(code, int) and isinstance(text, str):
                 return ErrorReply(valid_id, code, text, error_object.get("data"))
     raise ProtocolError(f"server sent an unrecognised message: {message[:200]!r}")
+
+
+# -- byte-level fast paths --------------------------------------------------------------
+
+# The head of a `process/output` up to its chunk, in one C-level match: the process id as a
+# JSON string without escapes or control characters (so its bytes are its UTF-8 text), the
+# seq as a JSON unsigned integer.
+_OUTPUT_HEAD: Final = re.compile(
+    rb'\{"method":"process/output","params":\{"processId":"([^"\\\x00-\x1f]*)",'
+    rb'"seq":(0|[1-9][0-9]{0,19}),"stream":"(stdout|stderr|pty)","chunk":"'
+)
+_STREAMS: Final[dict[bytes, Literal["stdout", "stderr", "pty"]]] = {
+    b"stdout": "stdout",
+    b"stderr": "stderr",
+    b"pty": "pty",
+}
+_TAIL: Final = b'"}}'
+_RESULT_HEAD: Final = b'{"id":'
+_DATA_KEY: Final = b',"result":{"dataBase64":"'
+_U64_MAX: Final = 2**64 - 1
+_JSON_WHITESPACE: Final = b" \t\r\n"
+_B64_VALUE: Final = {
+    symbol: value
+    for value, symbol in enumerate(
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    )
+}
+_WRITE_PIECE: Final = 3 << 18
+"""Bytes base64-encoded at a time into a request (a multiple of 3: no padding inside)."""
+
+
+def _end_of(message: bytes) -> int:
+    """Where the message ends once trailing JSON whitespace (a stdio newline) is dropped."""
+    end = len(message)
+    while end and message[end - 1] in _JSON_WHITESPACE:
+        end -= 1
+    return end
+
+
+def _json_uint(digits: bytes) -> int | None:
+    """A JSON unsigned integer up to u64 (no sign, no leading zero), else None."""
+    if not digits.isdigit() or (digits[0] == 0x30 and len(digits) > 1) or len(digits) > 20:
+        return None
+    value = int(digits)
+    return value if value <= _U64_MAX else None
+
+
+def decode_base64_span(message: bytes, start: int, end: int) -> bytes | None:
+    """`message[start:end]` decoded as canonical standard base64 (what `base64_strict`
+    accepts: padding only at the end, zero spare bits), without copying the span first;
+    None when it is not (the caller's general path then reports it properly)."""
+    size = end - start
+    if size < 0 or size % 4:
+        return None
+    if size == 0:
+        return b""
+    # pybase64 with validate=True also refuses padding anywhere but at the end (a unit
+    # test pins that), so the span is not scanned for it first.
+    try:
+        data = pybase64.b64decode(memoryview(message)[start:end], validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    pads = 2 if message[end - 2] == 0x3D else 1 if message[end - 1] == 0x3D else 0
+    if pads and _B64_VALUE[message[end - pads - 1]] & (0x0F if pads == 2 else 0x03):
+        return None  # non-canonical: the reference rejects it, so must we
+    return data
+
+
+def decode_output(
+    message: bytes,
+) -> tuple[str, int, Literal["stdout", "stderr", "pty"], bytes] | None:
+    """`(process_id, seq, stream, data)` of a `process/output` notification written as
+    `{"method":"process/output","params":{"processId":..,"seq":..,"stream":..,"chunk":..}}`
+    (the shape, member order and compactness both servers use); None for anything else."""
+    head = _OUTPUT_HEAD.match(message)
+    if head is None:
+        return None
+    raw_id, digits, stream = head.groups()
+    end = len(message) - len(_TAIL)
+    if not message.endswith(_TAIL):
+        end = _end_of(message) - len(_TAIL)  # a stdio line's newline
+        if not message.endswith(_TAIL, 0, end + len(_TAIL)):
+            return None
+    seq = int(digits)
+    if seq > _U64_MAX:
+        return None
+    try:
+        process_id = raw_id.decode()
+    except UnicodeDecodeError:
+        return None
+    data = decode_base64_span(message, head.end(), end)
+    if data is None:
+        return None
+    return process_id, seq, _STREAMS[stream], data
+
+
+def file_response_span(message: bytes) -> tuple[int, int, int] | None:
+    """`(request_id, start, end)` of an answer written as
+    `{"id":<int>,"result":{"dataBase64":"<text>"}}`, `message[start:end]` being the text as
+    written; None for anything else. The text is not checked here (it can be 89 MB): only
+    once `decode_base64_span` accepts it is it the JSON string's value byte for byte (the
+    base64 alphabet has no quote, backslash or control character)."""
+    if not message.startswith(_RESULT_HEAD):
+        return None
+    key = message.find(_DATA_KEY, len(_RESULT_HEAD), len(_RESULT_HEAD) + 20 + len(_DATA_KEY))
+    if key < 0:
+        return None
+    request_id = _json_uint(message[len(_RESULT_HEAD) : key])
+    if request_id is None:
+        return None
+    start = key + len(_DATA_KEY)
+    end = _end_of(message)
+    if not message.endswith(_TAIL, start, end):
+        return None
+    return request_id, start, end - len(_TAIL)
+
+
+def encode_write_file(request_id: int, params: dict[str, Any], data: bytes) -> bytes:
+    """An `fs/writeFile` request carrying `data` (`params` without `dataBase64`, or it is
+    replaced). The base64 is encoded piece by piece into the one buffer that becomes the
+    message: a 64 MiB write then allocates its 89 MB once, not as a str and again as the
+    encoded message."""
+    rest = {key: value for key, value in params.items() if key != "dataBase64"}
+    head = orjson.dumps({"id": request_id, "method": "fs/writeFile", "params": rest})
+    buffer = io.BytesIO()
+    # `head` ends with the two closing braces; the data goes in as the last param.
+    buffer.write(memoryview(head)[:-2])
+    buffer.write(b',"dataBase64":"' if rest else b'"dataBase64":"')
+    view = memoryview(data)
+    for start in range(0, len(data), _WRITE_PIECE):
+        buffer.write(pybase64.b64encode(view[start : start + _WRITE_PIECE]))
+    buffer.write(_TAIL)
+    # BytesIO hands its own buffer over when nothing else refers to it: no final copy.
+    return buffer.getvalue()

@@ -18,17 +18,35 @@ evicts output beyond ~1 MiB per process. So:
   events are delivered; seqs left over are the exit and close events not seen yet (close is
   always the last seq, `nextSeq - 1`); anything else was evicted and becomes an `OutputGap`,
   delivered in its place so that the consumer is told (never a silent gap).
+
+Output travels as `OutputChunk` (what `ExecSession.output()` yields), not as the pydantic
+notification: a stream carries thousands of chunks a second, and the notification model
+is built only for the consumers that ask for it (`events()`, `process_events()`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
 from .protocol import models
 from .protocol.methods import ServerNotification
 
-__all__ = ["OutputGap", "ProcessCursor", "ProcessEvent"]
+__all__ = ["CursorEvent", "OutputChunk", "OutputGap", "ProcessCursor", "ProcessEvent"]
+
+
+@dataclass(frozen=True, slots=True)
+class OutputChunk:
+    """A piece of a process's output: which stream, its bytes, and its seq.
+
+    stdout and stderr arrive as separate chunks (never merged); a PTY process has the single
+    stream `pty`. `seq` orders all chunks of a process (and its exit) as the server recorded
+    them.
+    """
+
+    seq: int
+    stream: Literal["stdout", "stderr", "pty"]
+    data: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +66,15 @@ class OutputGap:
 ProcessEvent: TypeAlias = ServerNotification | OutputGap
 """What a process's event stream carries: the three notifications, or a gap marker."""
 
+CursorEvent: TypeAlias = (
+    OutputChunk | models.ProcessExitedNotification | models.ProcessClosedNotification | OutputGap
+)
+"""What the cursor takes and hands out: `ProcessEvent` with output as `OutputChunk`."""
+
+_Pushed: TypeAlias = (
+    OutputChunk | models.ProcessExitedNotification | models.ProcessClosedNotification
+)
+
 
 class ProcessCursor:
     """Seq bookkeeping of one process (see the module docstring)."""
@@ -58,14 +85,23 @@ class ProcessCursor:
         """Every seq up to this one was delivered (or reported lost)."""
         self.exit_seen = False
         self.closed_seen = False
-        self._held: dict[int, ServerNotification] = {}
+        self._held: dict[int, _Pushed] = {}
 
     @property
     def has_gap(self) -> bool:
         """Events are held back behind missing seqs (a read will resolve it)."""
         return bool(self._held)
 
-    def accept(self, event: ServerNotification) -> list[ProcessEvent]:
+    def advance(self, seq: int) -> bool:
+        """The common case, decided without allocating: `seq` is the next one and nothing
+        is held back, so the event carrying it is delivered as is (true: it is accounted
+        for). False: hand the event to `accept`."""
+        if seq != self.last_seq + 1 or self._held or self.closed_seen:
+            return False
+        self.last_seq = seq
+        return True
+
+    def accept(self, event: _Pushed) -> list[CursorEvent]:
         """A pushed notification: returns the events now deliverable, in seq order."""
         seq = event.seq
         if self.closed_seen or seq <= self.last_seq:
@@ -73,23 +109,21 @@ class ProcessCursor:
         if seq != self.last_seq + 1:
             self._held[seq] = event
             return []
-        delivered: list[ProcessEvent] = []
+        delivered: list[CursorEvent] = []
         self._deliver(event, delivered)
         self._release_held(delivered)
         return delivered
 
-    def apply_read(self, response: models.ReadResponse) -> list[ProcessEvent]:
+    def apply_read(self, response: models.ReadResponse) -> list[CursorEvent]:
         """A `process/read` result (made with `after_seq` <= `last_seq`, no `max_bytes`)."""
         if self.closed_seen:
             return []
         start = self.last_seq
         end = response.next_seq  # seqs start..end-1 exclusive of `start` must be accounted for
-        found: dict[int, ProcessEvent] = {}
+        found: dict[int, CursorEvent] = {}
         for chunk in response.chunks:
             if start < chunk.seq < end:
-                found[chunk.seq] = models.ProcessOutputNotification.model_construct(
-                    process_id=self.process_id, seq=chunk.seq, stream=chunk.stream, chunk=chunk.chunk
-                )
+                found[chunk.seq] = OutputChunk(chunk.seq, chunk.stream, chunk.chunk)
         for seq in [seq for seq in self._held if seq < end]:
             found[seq] = self._held.pop(seq)
         exit_known = self.exit_seen or any(
@@ -99,7 +133,7 @@ class ProcessCursor:
             isinstance(event, models.ProcessClosedNotification) for event in found.values()
         )
         unknown = [seq for seq in range(start + 1, end) if seq not in found]
-        late: list[ProcessEvent] = []  # news without a seq left to give them (best effort)
+        late: list[CursorEvent] = []  # news without a seq left to give them (best effort)
         if response.closed and not closed_known:
             closed = models.ProcessClosedNotification.model_construct(
                 process_id=self.process_id, seq=end - 1
@@ -124,7 +158,7 @@ class ProcessCursor:
                 late.insert(0, exited)
         if unknown:
             found[unknown[0]] = OutputGap(self.process_id, unknown[0], unknown[-1], len(unknown))
-        delivered: list[ProcessEvent] = []
+        delivered: list[CursorEvent] = []
         for seq in sorted(found):
             self._deliver(found[seq], delivered)
         for event in late:
@@ -133,7 +167,7 @@ class ProcessCursor:
         self._release_held(delivered)
         return delivered
 
-    def vanish(self) -> list[ProcessEvent]:
+    def vanish(self) -> list[CursorEvent]:
         """The server no longer knows the process: everything after `last_seq` is lost."""
         if self.closed_seen:
             return []
@@ -141,7 +175,7 @@ class ProcessCursor:
         self.closed_seen = True
         return [OutputGap(self.process_id, self.last_seq + 1, None, None)]
 
-    def _deliver(self, event: ProcessEvent, delivered: list[ProcessEvent]) -> None:
+    def _deliver(self, event: CursorEvent, delivered: list[CursorEvent]) -> None:
         if self.closed_seen:
             return
         if isinstance(event, OutputGap):
@@ -157,7 +191,7 @@ class ProcessCursor:
                 self._held.clear()
         delivered.append(event)
 
-    def _release_held(self, delivered: list[ProcessEvent]) -> None:
+    def _release_held(self, delivered: list[CursorEvent]) -> None:
         while not self.closed_seen and (event := self._held.pop(self.last_seq + 1, None)):
             self._deliver(event, delivered)
         if self.closed_seen:

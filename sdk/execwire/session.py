@@ -8,32 +8,17 @@ import itertools
 import uuid
 import weakref
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from types import TracebackType
-from typing import Final, Literal
+from typing import Final
 
 from .client import ExecServerClient, ProcessRoute
 from .errors import ExecTimeout, ExecWireError, OutputLost, WriteRejected
-from .process_cursor import OutputGap
+from .process_cursor import OutputChunk, OutputGap
 from .protocol import models
 
 __all__ = ["ExecSession", "OutputChunk"]
 
 WRITE_PIECE_BYTES: Final = 1 << 20
-
-
-@dataclass(frozen=True, slots=True)
-class OutputChunk:
-    """A piece of a process's output: which stream, its bytes, and its seq.
-
-    stdout and stderr arrive as separate chunks (never merged); a PTY process has the single
-    stream `pty`. `seq` orders all chunks of a process (and its exit) as the server recorded
-    them.
-    """
-
-    seq: int
-    stream: Literal["stdout", "stderr", "pty"]
-    data: bytes
 
 
 class ExecSession:
@@ -99,15 +84,17 @@ class ExecSession:
         (calling `output()` again continues after the gap). One consumer at a time.
         """
         route = self._route
+        events = route.events
         while True:
-            event = await route.next_event()
-            if event is None:
+            # The route queues chunks as they will be yielded; await only when it is empty.
+            event = events.popleft() if events else await route.next_event()
+            if type(event) is OutputChunk:
+                yield event
+            elif event is None:
                 self._client._drop_route(route)
                 return
-            if isinstance(event, OutputGap):
+            elif isinstance(event, OutputGap):
                 raise OutputLost(event.process_id, event.first_seq, event.last_seq)
-            if isinstance(event, models.ProcessOutputNotification):
-                yield OutputChunk(event.seq, event.stream, event.chunk)
 
     async def write(self, data: bytes | str) -> None:
         """Write to the process's stdin (str is UTF-8 encoded).

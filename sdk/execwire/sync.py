@@ -29,13 +29,19 @@ from types import TracebackType
 from execwire import client as async_client
 from execwire import executor as async_executor
 from execwire import session as async_session
-from execwire.client import DEFAULT_CLIENT_NAME, DEFAULT_RECONNECT, ClientEvent, ReconnectPolicy
+from execwire.client import (
+    DEFAULT_CLIENT_NAME,
+    DEFAULT_OUTPUT_CHUNK_BYTES,
+    DEFAULT_RECONNECT,
+    ClientEvent,
+    ReconnectPolicy,
+)
 from execwire.command import CompletedCommand
 from execwire.event_loop_thread import LoopThread, shared_loop
 from execwire.filesystem import DirEntry, FileStat, RemotePath
+from execwire.process_cursor import OutputChunk
 from execwire.protocol import models
 from execwire.protocol.methods import ServerNotification
-from execwire.session import OutputChunk
 from execwire.transports import Connector
 from execwire.transports.in_process import EmbeddedServer
 from execwire.transports.websocket import DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_OPEN_TIMEOUT
@@ -51,6 +57,9 @@ class ExecServerClient:
     API is a method (`process_start`, `fs_read_file`, ...) taking and returning the
     generated models. `request_timeout` (seconds, default none) bounds each request from
     the call to its response, reconnection time included, raising `ExecTimeout`.
+    `output_chunk_bytes` (default 64 KiB) asks an execwire server for output chunks of up
+    to that size (fewer notifications per byte); other servers ignore the request and send
+    8 KiB chunks. None does not ask. `server_extensions` says what the server applied.
 
     Blocking: see `execwire.sync`.
     """
@@ -146,6 +155,7 @@ class ExecServerClient:
         reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
         request_timeout: float | None = None,
         resume_session_id: str | None = None,
+        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
     ) -> ExecServerClient:
         """Connect through `connector` and initialize (or resume `resume_session_id`)."""
         loop = shared_loop()
@@ -158,6 +168,7 @@ class ExecServerClient:
                     reconnect=reconnect,
                     request_timeout=request_timeout,
                     resume_session_id=resume_session_id,
+                    output_chunk_bytes=output_chunk_bytes,
                 ),
             ),
         )
@@ -174,6 +185,7 @@ class ExecServerClient:
         resume_session_id: str | None = None,
         open_timeout: float = DEFAULT_OPEN_TIMEOUT,
         max_message_bytes: int | None = DEFAULT_MAX_MESSAGE_BYTES,
+        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
     ) -> ExecServerClient:
         """Connect to `ws://host:port`; `token` is sent as `Authorization: Bearer` (never logged).
 
@@ -193,6 +205,7 @@ class ExecServerClient:
                     resume_session_id=resume_session_id,
                     open_timeout=open_timeout,
                     max_message_bytes=max_message_bytes,
+                    output_chunk_bytes=output_chunk_bytes,
                 ),
             ),
         )
@@ -209,6 +222,7 @@ class ExecServerClient:
         request_timeout: float | None = None,
         resume_session_id: str | None = None,
         open_timeout: float = DEFAULT_OPEN_TIMEOUT,
+        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
     ) -> ExecServerClient:
         """Reach environment `environment_id` through the registry at `registry_url` and
         its rendezvous, end-to-end encrypted (Noise hybridIK); `token` is the registry
@@ -227,6 +241,7 @@ class ExecServerClient:
                     request_timeout=request_timeout,
                     resume_session_id=resume_session_id,
                     open_timeout=open_timeout,
+                    output_chunk_bytes=output_chunk_bytes,
                 ),
             ),
         )
@@ -240,6 +255,7 @@ class ExecServerClient:
         cwd: str | os.PathLike[str] | None = None,
         client_name: str = DEFAULT_CLIENT_NAME,
         request_timeout: float | None = None,
+        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
     ) -> ExecServerClient:
         """Spawn a server (e.g. `["execwire-server", "--listen", "stdio"]`) and talk over its
         stdin/stdout. The server stops when the client closes; a lost pipe is final.
@@ -254,6 +270,7 @@ class ExecServerClient:
                     cwd=cwd,
                     client_name=client_name,
                     request_timeout=request_timeout,
+                    output_chunk_bytes=output_chunk_bytes,
                 ),
             ),
         )
@@ -266,6 +283,7 @@ class ExecServerClient:
         client_name: str = DEFAULT_CLIENT_NAME,
         reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
         request_timeout: float | None = None,
+        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
     ) -> ExecServerClient:
         """Serve the session from an embedded `execwire_server` in this event loop (no
         sockets). Without `server` one is created, and shut down by `close()`.
@@ -279,6 +297,7 @@ class ExecServerClient:
                     client_name=client_name,
                     reconnect=reconnect,
                     request_timeout=request_timeout,
+                    output_chunk_bytes=output_chunk_bytes,
                 ),
             ),
         )
@@ -305,6 +324,14 @@ class ExecServerClient:
         `environment_info()` asks the server again.
         """
         return self._async.environment
+
+    @property
+    def server_extensions(self) -> models.ExecwireExtensions | None:
+        """The execwire extensions the server applies to this session (e.g. its output
+        chunk size); None when the client did not ask or the server has none (the
+        reference: 8 KiB output chunks).
+        """
+        return self._async.server_extensions
 
     @property
     def connected(self) -> bool:
@@ -521,8 +548,11 @@ class Executor:
         reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
         request_timeout: float | None = None,
         resume_session_id: str | None = None,
+        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
     ) -> Executor:
-        """Connect through any `Connector`; the executor owns (and closes) the client."""
+        """Connect through any `Connector`; the executor owns (and closes) the client.
+        `output_chunk_bytes`: see `ExecServerClient` (None: keep the 8 KiB default).
+        """
         loop = shared_loop()
         return Executor._wrap(
             loop,
@@ -533,6 +563,7 @@ class Executor:
                     reconnect=reconnect,
                     request_timeout=request_timeout,
                     resume_session_id=resume_session_id,
+                    output_chunk_bytes=output_chunk_bytes,
                 ),
             ),
         )
@@ -549,6 +580,7 @@ class Executor:
         resume_session_id: str | None = None,
         open_timeout: float = DEFAULT_OPEN_TIMEOUT,
         max_message_bytes: int | None = DEFAULT_MAX_MESSAGE_BYTES,
+        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
     ) -> Executor:
         """Connect to `ws://host:port`; `token` is sent as `Authorization: Bearer`.
         Requests over `max_message_bytes` (default 64 MiB, the reference's limit; a file
@@ -567,6 +599,7 @@ class Executor:
                     resume_session_id=resume_session_id,
                     open_timeout=open_timeout,
                     max_message_bytes=max_message_bytes,
+                    output_chunk_bytes=output_chunk_bytes,
                 ),
             ),
         )
@@ -583,6 +616,7 @@ class Executor:
         request_timeout: float | None = None,
         resume_session_id: str | None = None,
         open_timeout: float = DEFAULT_OPEN_TIMEOUT,
+        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
     ) -> Executor:
         """Reach environment `environment_id` through the registry at `registry_url` and its
         rendezvous, end-to-end encrypted; `token` is the registry bearer token.
@@ -600,6 +634,7 @@ class Executor:
                     request_timeout=request_timeout,
                     resume_session_id=resume_session_id,
                     open_timeout=open_timeout,
+                    output_chunk_bytes=output_chunk_bytes,
                 ),
             ),
         )
@@ -613,6 +648,7 @@ class Executor:
         cwd: str | os.PathLike[str] | None = None,
         client_name: str = DEFAULT_CLIENT_NAME,
         request_timeout: float | None = None,
+        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
     ) -> Executor:
         """Spawn a server (e.g. `["execwire-server", "--listen", "stdio"]`) and use it over
         its stdin/stdout; it stops when the executor closes.
@@ -627,6 +663,7 @@ class Executor:
                     cwd=cwd,
                     client_name=client_name,
                     request_timeout=request_timeout,
+                    output_chunk_bytes=output_chunk_bytes,
                 ),
             ),
         )
@@ -639,6 +676,7 @@ class Executor:
         client_name: str = DEFAULT_CLIENT_NAME,
         reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
         request_timeout: float | None = None,
+        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
     ) -> Executor:
         """Use an embedded `execwire_server` in this event loop (created if not given)."""
         loop = shared_loop()
@@ -650,6 +688,7 @@ class Executor:
                     client_name=client_name,
                     reconnect=reconnect,
                     request_timeout=request_timeout,
+                    output_chunk_bytes=output_chunk_bytes,
                 ),
             ),
         )

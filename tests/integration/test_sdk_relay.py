@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gc
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 
-from execwire import ExecServerClient, Executor, RelayConnector
-from execwire.client import ReconnectPolicy
+from execwire import ExecServerClient, Executor, ExecWireError, RelayConnector, TransportError
+from execwire.client import MAX_RESENDS, ReconnectPolicy
 from execwire.protocol import models
 from execwire.testing import FaultInjectingConnector
 from execwire_server.rendezvous import DirectionFaults, FaultConfig, Rendezvous
@@ -128,3 +130,63 @@ async def test_requests_survive_loss_duplication_and_reordering(tmp_path: Path) 
             counters = rendezvous.counters
             assert counters.faults_dropped > 0 and counters.faults_duplicated > 0
             assert counters.faults_reordered > 0
+
+
+def _open_http_sessions() -> int:
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if isinstance(o, aiohttp.ClientSession) and not o.closed)
+
+
+async def test_an_answer_too_large_for_the_relay_fails_once_without_leaks(
+    relay: Rendezvous, tmp_path: Path
+) -> None:
+    huge = tmp_path / "huge.bin"
+    huge.write_bytes(bytes(65 << 20))  # its base64 is over the relay's 64 MiB message limit
+    before = _open_http_sessions()
+    async with await Executor.connect_relay(relay.base_url, ENV, token=TOKEN) as executor:
+        with pytest.raises(ExecWireError):
+            await executor.read_bytes(huge)
+        # Re-sending cannot help: at most MAX_RESENDS more tries, then a readable error.
+        assert executor.client.reconnects <= MAX_RESENDS
+        assert (await executor.run(["echo", "still here"])).stdout == b"still here\n"
+    assert _open_http_sessions() == before
+
+
+async def test_many_harnesses_connecting_at_once_all_get_in(relay: Rendezvous) -> None:
+    # More than the 32 handshakes an executor socket validates at once: the refused ones
+    # retry with backoff instead of failing.
+    clients = await asyncio.gather(
+        *(ExecServerClient.connect_relay(relay.base_url, ENV, token=TOKEN) for _ in range(80)),
+        return_exceptions=True,
+    )
+    try:
+        failures = [c for c in clients if isinstance(c, BaseException)]
+        assert failures == []
+        opened = [c for c in clients if isinstance(c, ExecServerClient)]
+        statuses = await asyncio.gather(*(c.environment_status() for c in opened))
+        assert {status.status for status in statuses} == {"ready"}
+    finally:
+        await asyncio.gather(
+            *(c.close() for c in clients if isinstance(c, ExecServerClient)),
+            return_exceptions=True,
+        )
+
+
+async def test_a_closed_connector_does_not_connect_again(relay: Rendezvous) -> None:
+    before = _open_http_sessions()
+    connector = RelayConnector(relay.base_url, ENV, token=TOKEN)
+    transport = await connector.connect()
+    await transport.close()
+    await connector.aclose()
+    with pytest.raises(TransportError):
+        await connector.connect()
+    assert _open_http_sessions() == before
+
+
+async def test_our_executor_sends_the_larger_chunks_the_client_asks_for(relay: Rendezvous) -> None:
+    async with await Executor.connect_relay(relay.base_url, ENV, token=TOKEN) as executor:
+        extensions = executor.client.server_extensions
+        assert extensions is not None and extensions.output_chunk_bytes == 65536
+        session = await executor.spawn(["head", "-c", str(1 << 20), "/dev/zero"])
+        sizes = [len(chunk.data) async for chunk in session.output()]
+        assert sum(sizes) == 1 << 20 and max(sizes) > 8192

@@ -439,6 +439,23 @@ async def scenario_attach_from_new_client(target: Target, workdir: Path) -> None
         assert [chunk.data async for chunk in again.output()] == [b"two\n"]
 
 
+async def scenario_output_chunk_size(target: Target, workdir: Path) -> None:
+    """The client asks for 64 KiB chunks: our server applies it and says so; the reference
+    ignores the ask and keeps its 8 KiB chunks. Output is whole either way."""
+    executor, _ = await open_executor(target)
+    async with executor:
+        extensions = executor.client.server_extensions
+        if target.name.startswith("execwire"):
+            assert extensions == models.ExecwireExtensions(output_chunk_bytes=65536)
+        session = await executor.spawn(["head", "-c", str(1 << 20), "/dev/zero"], cwd=workdir)
+        sizes = [len(chunk.data) async for chunk in session.output()]
+        assert sum(sizes) == 1 << 20
+        if extensions is None:
+            assert max(sizes) <= 8192
+        else:
+            assert 8192 < max(sizes) <= 65536
+
+
 async def scenario_examples(target: Target, workdir: Path) -> None:
     """The quick starts and the usage example run as written (as a user would run them)."""
     if target.url is None:
@@ -476,6 +493,7 @@ SCENARIOS: dict[str, Callable[[Target, Path], Awaitable[None]]] = {
     "unknown_session": scenario_unknown_session,
     "sync_api": scenario_sync_api,
     "attach_from_new_client": scenario_attach_from_new_client,
+    "output_chunk_size": scenario_output_chunk_size,
     "examples": scenario_examples,
 }
 RESUME_SCENARIOS = frozenset(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import gc
 import logging
 import pickle
 from collections.abc import Awaitable, Callable
@@ -14,9 +16,11 @@ import pytest
 from execwire import (
     ExecServerClient,
     ExecTimeout,
+    Executor,
     InvalidRequestError,
     NotFoundError,
     OutputLost,
+    ProtocolError,
     ReconnectPolicy,
     RequestOutcomeUnknown,
     RpcError,
@@ -24,9 +28,12 @@ from execwire import (
     SessionExpiredError,
     TransportError,
     WebSocketConnector,
+    jsonrpc,
 )
+from execwire.client import MAX_RESENDS
 from execwire.errors import rpc_error
 from execwire.protocol import models
+from execwire.protocol.methods import NOTIFICATIONS
 from execwire.transports.websocket import _RedactingLogger
 
 SESSION = "0b6c2f7e-4d0e-4d7a-9d55-0c1b8c7d2a11"
@@ -140,8 +147,6 @@ def environment() -> dict[str, Any]:
 
 
 def output(seq: int, data: bytes, process_id: str = "p") -> dict[str, Any]:
-    import base64
-
     chunk = base64.b64encode(data).decode()
     return {"processId": process_id, "seq": seq, "stream": "stdout", "chunk": chunk}
 
@@ -395,4 +400,152 @@ async def test_forgotten_process_still_reaches_event_subscribers() -> None:
             break
     assert seen == [1, 2, 3]
     status.cancel()
+    await client.close()
+
+
+async def test_initialize_asks_for_larger_chunks_and_reports_what_was_applied() -> None:
+    async def serve(conn: ServerSide, asked: dict[str, Any] | None, applied: dict[str, Any] | None) -> None:
+        request = await conn.request("initialize")
+        assert request["params"].get("execwire") == asked
+        result: dict[str, Any] = {"sessionId": SESSION, "environmentInfo": environment()}
+        if applied is not None:
+            result["execwire"] = applied
+        conn.reply(request, result)
+        assert (await conn.receive())["method"] == "initialized"
+
+    bulk = ScriptedConnector(
+        lambda conn: serve(conn, {"outputChunkBytes": 65536}, {"outputChunkBytes": 65536})
+    )
+    client = await ExecServerClient.open(bulk)
+    assert client.server_extensions == models.ExecwireExtensions(output_chunk_bytes=65536)
+    await bulk.finished()
+    await client.close()
+    reference = ScriptedConnector(lambda conn: serve(conn, {"outputChunkBytes": 8192}, None))
+    client = await ExecServerClient.open(reference, output_chunk_bytes=8192)
+    assert client.server_extensions is None  # a server without extensions ignores the ask
+    await client.close()
+    plain = ScriptedConnector(lambda conn: serve(conn, None, None))
+    client = await ExecServerClient.open(plain, output_chunk_bytes=None)
+    await plain.finished()
+    await client.close()
+    with pytest.raises(ValueError):
+        ExecServerClient(plain, output_chunk_bytes=0)
+
+
+async def test_a_request_whose_answer_keeps_breaking_the_link_is_not_resent_forever() -> None:
+    async def breaks(conn: ServerSide, resume: str | None) -> None:
+        await conn.handshake(resume=resume)
+        await conn.request("fs/readFile")
+        conn.drop()  # e.g. a relay stream reset by an oversized answer
+
+    async def healthy(conn: ServerSide) -> None:
+        await conn.handshake(resume=SESSION)
+        conn.reply(await conn.request("environment/status"), {"status": "ready"})
+
+    handlers: list[Handler] = [lambda conn: breaks(conn, None)]
+    handlers += [lambda conn: breaks(conn, SESSION)] * MAX_RESENDS
+    connector = ScriptedConnector(*handlers, healthy)
+    client = await ExecServerClient.open(connector, reconnect=FAST)
+    with pytest.raises(TransportError) as failed:
+        await client.fs_read_file(models.FsReadFileParams(path="file:///huge"))
+    assert not isinstance(failed.value, RequestOutcomeUnknown)
+    assert f"lost {MAX_RESENDS + 1} times" in str(failed.value)
+    assert (await client.environment_status()).status == "ready"  # the session lives on
+    await connector.finished()
+    await client.close()
+
+
+async def test_large_file_answers_are_decoded_from_the_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = bytes(range(256)) * (6 << 10)  # 1.5 MiB, 2 MiB of base64
+    text = base64.b64encode(data).decode()
+    bad = "A" * (2 << 20) + "=="  # 4n+2 symbols: the general path must see it
+
+    async def serve(conn: ServerSide) -> None:
+        await conn.handshake()
+        for answer in (text, text, bad, bad):
+            conn.reply(await conn.request("fs/readFile"), {"dataBase64": answer})
+
+    generally_decoded: list[int] = []
+    general = jsonrpc.decode
+
+    def spy(message: bytes | str) -> jsonrpc.InboundMessage:
+        generally_decoded.append(len(message))
+        return general(message)
+
+    monkeypatch.setattr(jsonrpc, "decode", spy)
+    connector = ScriptedConnector(serve)
+    client = await ExecServerClient.open(connector)
+    executor = Executor(client)
+    assert await executor.read_bytes("/data.bin") == data
+    answer = await client.fs_read_file(models.FsReadFileParams(path="file:///data.bin"))
+    assert answer == models.FsReadFileResponse(data_base64=text)
+    assert max(generally_decoded) < (1 << 20)  # neither answer went through the JSON parser
+    with pytest.raises(ProtocolError):
+        await executor.read_bytes("/data.bin")
+    answer = await client.fs_read_file(models.FsReadFileParams(path="file:///data.bin"))
+    assert answer.data_base64 == bad  # the general path, as before
+    await connector.finished()
+    await client.close()
+
+
+async def test_write_bytes_sends_the_data_as_base64() -> None:
+    data = bytes(range(256)) * 5000
+    received: list[dict[str, Any]] = []
+
+    async def serve(conn: ServerSide) -> None:
+        await conn.handshake()
+        request = await conn.request("fs/writeFile")
+        received.append(request["params"])
+        conn.reply(request, {})
+
+    connector = ScriptedConnector(serve)
+    client = await ExecServerClient.open(connector)
+    await Executor(client).write_bytes("/out.bin", data)
+    assert received == [{"path": "file:///out.bin", "dataBase64": base64.b64encode(data).decode()}]
+    await connector.finished()
+    await client.close()
+
+
+async def test_events_carry_the_same_models_as_validation_would_build() -> None:
+    notifications = [
+        ("process/output", output(1, b"\x00\xffbinary")),
+        ("process/output", {**output(2, b"err"), "stream": "stderr"}),
+        ("process/exited", {"processId": "p", "seq": 3, "exitCode": 2}),
+        ("process/closed", {"processId": "p", "seq": 4}),
+    ]
+
+    async def serve(conn: ServerSide) -> None:
+        await conn.handshake()
+        start = await conn.request("process/start")
+        for method, params in notifications:
+            conn.notify(method, params)
+        conn.reply(start, {"processId": "p"})
+
+    connector = ScriptedConnector(serve)
+    client = await ExecServerClient.open(connector)
+    everything = client.events()
+    await client.process_start(start_params())
+    expected = [
+        NOTIFICATIONS[method].params_type.model_validate(params) for method, params in notifications
+    ]
+    assert [event async for event in client.process_events("p")] == expected
+    await client.close()
+    seen = [event async for event in everything]
+    assert seen == expected
+    assert all(a.model_dump() == b.model_dump() for a, b in zip(seen, expected, strict=True))
+    assert [e.__pydantic_fields_set__ for e in seen] == [e.__pydantic_fields_set__ for e in expected]
+
+
+async def test_an_abandoned_events_iterator_unsubscribes() -> None:
+    async def serve(conn: ServerSide) -> None:
+        await conn.handshake()
+
+    connector = ScriptedConnector(serve)
+    client = await ExecServerClient.open(connector)
+    kept = client.events()
+    dropped = client.events()
+    assert len(client._subscriptions) == 2
+    del dropped
+    gc.collect()
+    assert [reference() for reference in client._subscriptions] == [kept]
     await client.close()

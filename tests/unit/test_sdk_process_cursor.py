@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from execwire.process_cursor import OutputGap, ProcessCursor, ProcessEvent
+from typing import Literal
+
+from execwire.process_cursor import CursorEvent, OutputChunk, OutputGap, ProcessCursor
 from execwire.protocol import models
 
 PID = "p1"
 
 
-def out(seq: int, data: bytes = b"x", stream: str = "stdout") -> models.ProcessOutputNotification:
-    return models.ProcessOutputNotification(process_id=PID, seq=seq, stream=stream, chunk=data)
+def out(
+    seq: int, data: bytes = b"x", stream: Literal["stdout", "stderr", "pty"] = "stdout"
+) -> OutputChunk:
+    return OutputChunk(seq, stream, data)
 
 
 def exited(seq: int, code: int = 0) -> models.ProcessExitedNotification:
@@ -37,12 +41,12 @@ def read(
     )
 
 
-def shape(events: list[ProcessEvent]) -> list[tuple[str, int | None]]:
+def shape(events: list[CursorEvent]) -> list[tuple[str, int | None]]:
     result: list[tuple[str, int | None]] = []
     for event in events:
         if isinstance(event, OutputGap):
             result.append(("gap", event.first_seq))
-        elif isinstance(event, models.ProcessOutputNotification):
+        elif isinstance(event, OutputChunk):
             result.append(("out", event.seq))
         elif isinstance(event, models.ProcessExitedNotification):
             result.append(("exited", event.seq))
@@ -161,3 +165,20 @@ def test_vanished_process_reports_an_open_ended_gap() -> None:
 def test_attach_after_seq_skips_earlier_output() -> None:
     cursor = ProcessCursor(PID, last_seq=2)
     assert shape(cursor.apply_read(read([3], next_seq=4))) == [("out", 3)]
+
+
+def test_advance_takes_only_the_next_seq_with_nothing_held() -> None:
+    cursor = ProcessCursor(PID)
+    assert cursor.advance(1) and cursor.last_seq == 1
+    assert not cursor.advance(1) and not cursor.advance(3)  # duplicate, hole
+    assert cursor.accept(out(3)) == [] and cursor.has_gap
+    assert not cursor.advance(2)  # 3 is held: accept must release it
+    assert shape(cursor.accept(out(2))) == [("out", 2), ("out", 3)]
+    cursor.accept(closed(4))
+    assert not cursor.advance(5)
+
+
+def test_read_chunks_come_out_as_output_chunks() -> None:
+    cursor = ProcessCursor(PID)
+    events = cursor.apply_read(read([1], next_seq=2))
+    assert events == [OutputChunk(1, "stdout", b"r")]

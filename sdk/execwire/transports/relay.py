@@ -7,6 +7,11 @@ bundle. After that the stream moves whole JSON-RPC messages like any other trans
 the client (requests, events, reconnect and resume) is unchanged. The Noise identity is
 kept for the connector's lifetime and reused across reconnects, like the reference.
 
+An executor refuses handshakes with a Reset while it is busy (more than 32 validations
+pending on its socket) or cooling down after failed ones, so many harnesses connecting at
+once see some refusals: `connect` retries a refused handshake a few times, with a fresh
+bundle each time and jittered, growing delays, before it gives up.
+
 The protocol work happens in the sans-I/O `execwire.relay.stream` core; this module only
 moves frames and runs the stream's timers (acknowledgements and retransmission with an
 execwire executor, heartbeats so that an idle stream is not mistaken for a vanished one).
@@ -18,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from typing import Final
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -46,11 +52,18 @@ SEND_HIGH_WATER: Final = 1 << 20
 """Plaintext a stream may hold back (its send window is full) before `send` waits."""
 PING_INTERVAL: Final = 30.0
 PING_TIMEOUT: Final = 60.0
+HANDSHAKE_ATTEMPTS: Final = 6
+"""Handshakes tried per `connect` while the executor refuses them with a Reset."""
+HANDSHAKE_RETRY_DELAY: Final = 0.05
+"""Delay before the first retry (seconds); it doubles per retry, up to the maximum below,
+and each one is jittered (x0.5 to x1.5) so that refused harnesses do not return in step."""
+HANDSHAKE_RETRY_MAX_DELAY: Final = 2.0
 
 # websockets logs the request line at debug level; the rendezvous URL's query is a signed
 # credential, so its protocol log stays at INFO.
 _websocket_logger = logging.getLogger("execwire.transports.relay.websocket")
 _websocket_logger.setLevel(logging.INFO)
+_log = logging.getLogger("execwire.transports.relay")
 
 
 class RelayTransport:
@@ -194,6 +207,7 @@ class RelayConnector:
         self._identity = identity or NoiseIdentity.generate()
         self._open_timeout = open_timeout
         self._config = StreamConfig(reliable=reliable, heartbeat_interval=heartbeat_interval)
+        self._closed = False
 
     def __repr__(self) -> str:
         return f"RelayConnector(registry={self._registry_url!r}, environment={self._environment_id!r})"
@@ -207,6 +221,25 @@ class RelayConnector:
         return True
 
     async def connect(self) -> RelayTransport:
+        delay = HANDSHAKE_RETRY_DELAY
+        for attempt in range(1, HANDSHAKE_ATTEMPTS + 1):
+            if self._closed:
+                # A connect after aclose() would open an HTTP session nobody closes.
+                raise TransportError("the relay connector is closed")
+            try:
+                return await self._connect_once()
+            except _HandshakeRefused:
+                if attempt == HANDSHAKE_ATTEMPTS:
+                    raise TransportError(
+                        f"the executor refused the relay stream (Reset) {attempt} times"
+                    ) from None
+            _log.debug("relay handshake refused (attempt %d); retrying", attempt)
+            await asyncio.sleep(delay * random.uniform(0.5, 1.5))
+            delay = min(delay * 2, HANDSHAKE_RETRY_MAX_DELAY)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _connect_once(self) -> RelayTransport:
+        """One bundle, one websocket, one handshake; `_HandshakeRefused` on a Reset."""
         # A bundle is single-use; a 401 on the first upgrade means it was refused or spent,
         # so fetch one more and retry once (as the reference harness does).
         for attempt in range(2):
@@ -267,7 +300,12 @@ class RelayConnector:
             raise TransportError(str(error)) from None
 
     async def aclose(self) -> None:
+        self._closed = True
         await self._registry.aclose()
+
+
+class _HandshakeRefused(TransportError):
+    """The executor answered the handshake with a Reset (busy, cooling down, or refusing)."""
 
 
 async def _handshake(connection: ClientConnection, handshake: HarnessHandshake) -> RelayStream:
@@ -282,7 +320,7 @@ async def _handshake(connection: ClientConnection, handshake: HarnessHandshake) 
                 continue
             stream = handshake.on_frame(frame, loop.time())
         except StreamReset:
-            raise TransportError("the executor refused the relay stream (Reset)") from None
+            raise _HandshakeRefused("the executor refused the relay stream (Reset)") from None
         except (InvalidFrame, RelayProtocolError) as error:
             raise TransportError(f"relay handshake failed: {error}") from None
         if stream is not None:
