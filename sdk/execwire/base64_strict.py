@@ -14,7 +14,7 @@ import binascii
 
 import pybase64
 
-__all__ = ["Base64DecodeError", "decode", "encode"]
+__all__ = ["Base64DecodeError", "decode", "decode_span", "encode"]
 
 _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _VALUE = {symbol: index for index, symbol in enumerate(_ALPHABET)}
@@ -47,6 +47,26 @@ def decode(text: str | bytes) -> bytes:
                     return decoded
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     return _decode_exact(raw)
+
+
+def decode_span(buffer: bytes, start: int, end: int) -> bytes | None:
+    """`buffer[start:end]` decoded like `decode` accepts it (padding only at the end, zero
+    spare bits) without copying the span first; None when `decode` would refuse it (the
+    caller's general path then reports the reference's error)."""
+    size = end - start
+    if size < 0 or size % 4:
+        return None
+    if size == 0:
+        return b""
+    # pybase64 with validate=True also refuses padding anywhere but at the end (a unit
+    # test pins that), so the span is not scanned for it first.
+    try:
+        data = pybase64.b64decode(memoryview(buffer)[start:end], validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if not _trailing_bits_are_zero(buffer[max(start, end - 4) : end]):
+        return None  # non-canonical: the reference rejects it, so must we
+    return data
 
 
 def _trailing_bits_are_zero(raw: bytes) -> bool:

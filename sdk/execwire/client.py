@@ -1251,7 +1251,7 @@ class ExecServerClient(ClientStubs):
 
 def _file_response_bytes(message: bytes, start: int, end: int) -> bytes | None:
     """A large `fs/readFile` answer straight to the file's bytes (None: not valid base64)."""
-    return jsonrpc.decode_base64_span(message, start, end)
+    return base64_strict.decode_span(message, start, end)
 
 
 def _file_response_model(message: bytes, start: int, end: int) -> models.FsReadFileResponse | None:
@@ -1259,7 +1259,7 @@ def _file_response_model(message: bytes, start: int, end: int) -> models.FsReadF
 
     Only valid base64 takes this way (its text is then the JSON string's value as is);
     anything else is left to the general path, which decides as it always did."""
-    if jsonrpc.decode_base64_span(message, start, end) is None:
+    if base64_strict.decode_span(message, start, end) is None:
         return None
     text = str(memoryview(message)[start:end], "ascii")
     return models.FsReadFileResponse.model_construct(data_base64=text)

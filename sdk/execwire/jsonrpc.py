@@ -14,7 +14,6 @@ the very same result, and return None for anything else, which then takes that p
 
 from __future__ import annotations
 
-import binascii
 import io
 import re
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import Any, Final, Literal, TypeAlias
 import orjson
 import pybase64
 
+from . import base64_strict
 from .errors import ProtocolError
 
 __all__ = [
@@ -32,7 +32,6 @@ __all__ = [
     "Response",
     "ServerRequest",
     "decode",
-    "decode_base64_span",
     "decode_output",
     "encode_error",
     "encode_notification",
@@ -148,12 +147,6 @@ _RESULT_HEAD: Final = b'{"id":'
 _DATA_KEY: Final = b',"result":{"dataBase64":"'
 _U64_MAX: Final = 2**64 - 1
 _JSON_WHITESPACE: Final = b" \t\r\n"
-_B64_VALUE: Final = {
-    symbol: value
-    for value, symbol in enumerate(
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-    )
-}
 _WRITE_PIECE: Final = 3 << 18
 """Bytes base64-encoded at a time into a request (a multiple of 3: no padding inside)."""
 
@@ -172,27 +165,6 @@ def _json_uint(digits: bytes) -> int | None:
         return None
     value = int(digits)
     return value if value <= _U64_MAX else None
-
-
-def decode_base64_span(message: bytes, start: int, end: int) -> bytes | None:
-    """`message[start:end]` decoded as canonical standard base64 (what `base64_strict`
-    accepts: padding only at the end, zero spare bits), without copying the span first;
-    None when it is not (the caller's general path then reports it properly)."""
-    size = end - start
-    if size < 0 or size % 4:
-        return None
-    if size == 0:
-        return b""
-    # pybase64 with validate=True also refuses padding anywhere but at the end (a unit
-    # test pins that), so the span is not scanned for it first.
-    try:
-        data = pybase64.b64decode(memoryview(message)[start:end], validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    pads = 2 if message[end - 2] == 0x3D else 1 if message[end - 1] == 0x3D else 0
-    if pads and _B64_VALUE[message[end - pads - 1]] & (0x0F if pads == 2 else 0x03):
-        return None  # non-canonical: the reference rejects it, so must we
-    return data
 
 
 def decode_output(
@@ -217,7 +189,7 @@ def decode_output(
         process_id = raw_id.decode()
     except UnicodeDecodeError:
         return None
-    data = decode_base64_span(message, head.end(), end)
+    data = base64_strict.decode_span(message, head.end(), end)
     if data is None:
         return None
     return process_id, seq, _STREAMS[stream], data
@@ -227,7 +199,7 @@ def file_response_span(message: bytes) -> tuple[int, int, int] | None:
     """`(request_id, start, end)` of an answer written as
     `{"id":<int>,"result":{"dataBase64":"<text>"}}`, `message[start:end]` being the text as
     written; None for anything else. The text is not checked here (it can be 89 MB): only
-    once `decode_base64_span` accepts it is it the JSON string's value byte for byte (the
+    once `base64_strict.decode_span` accepts it is it the JSON string's value byte for byte (the
     base64 alphabet has no quote, backslash or control character)."""
     if not message.startswith(_RESULT_HEAD):
         return None

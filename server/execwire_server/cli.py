@@ -22,6 +22,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .allocator import DEFAULT_RETAIN_MIB, retain_freed_memory
 from .listen_address import parse_ip_and_port
 from .remote import DEFAULT_STREAM_IDLE_TIMEOUT, RegistryClient, RemoteExecutor
 from .server import ExecServer
@@ -100,6 +101,14 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=DEFAULT_MAX_MESSAGE_BYTES,
         help="largest websocket message accepted (default %(default)s)",
+    )
+    parser.add_argument(
+        "--retain-freed-memory",
+        type=int,
+        default=DEFAULT_RETAIN_MIB,
+        metavar="MIB",
+        help="keep up to this much freed heap for reuse by the next large message, saving "
+        "page faults on bulk transfers (glibc; default %(default)s, 0 keeps malloc's defaults)",
     )
     parser.add_argument("--log-level", default="WARNING", help="logging level on stderr")
     remote = parser.add_argument_group("remote mode")
@@ -206,6 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.concurrent_requests < 1:
         print("execwire-server: --concurrent-requests must be at least 1", file=sys.stderr)
         return 2
+    if args.retain_freed_memory < 0:
+        print("execwire-server: --retain-freed-memory must not be negative", file=sys.stderr)
+        return 2
+    retain_freed_memory(args.retain_freed_memory)
     if args.remote is not None:
         try:
             registry = _remote_registry(args)

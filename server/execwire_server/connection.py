@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import os
 from collections import deque
@@ -26,7 +27,7 @@ from execwire import pathuri
 from execwire.protocol import models
 from execwire.protocol.methods import REQUESTS, RequestSpec
 
-from . import jsonrpc_errors
+from . import bulk, jsonrpc_errors
 from .envpolicy import child_environment
 from .errors import INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, RpcError
 from .params import DeferredParamsError, ParamsError, decode_params
@@ -46,6 +47,11 @@ CONTROL_LANE: Final = frozenset(
     {"environment/info", "environment/status", "process/signal", "process/terminate"}
 )
 SANDBOX_REFUSAL: Final = "sandbox intent cannot be enforced on this executor"
+
+_WRITE_DATA: contextvars.ContextVar[bytes | None] = contextvars.ContextVar(
+    "execwire_write_data", default=None
+)
+"""The data of the `fs/writeFile` request a task serves, when `bulk` decoded it already."""
 
 
 class Transport(Protocol):
@@ -189,7 +195,7 @@ class Connection:
             if self._session is not None and self._session.attachment is not self:
                 self._abort("session resumed elsewhere")
                 return
-            message = jsonrpc_errors.explain(raw)
+            message, write_data = await self._classify(raw)
             if isinstance(message, jsonrpc_errors.Malformed) and self._malformed_is_fatal:
                 self._abort(f"malformed message: {message.message}")
                 return
@@ -200,7 +206,7 @@ class Connection:
                     f"{self._transport.parse_error_prefix}{self._transport.label}: {message.message}",
                 )
             elif isinstance(message, jsonrpc_errors.Request):
-                await self._start_request(message.id, message.method, message.params)
+                await self._start_request(message.id, message.method, message.params, write_data)
             elif isinstance(message, jsonrpc_errors.Notification):
                 if message.method != "initialized" or not self._initialize_requested or self._session is None:
                     self._abort(f"unexpected notification {message.method!r}")
@@ -212,8 +218,25 @@ class Connection:
             if self._closing:
                 return
 
-    async def _start_request(self, request_id: int | str, method: str, raw_params: Any) -> None:
-        task = asyncio.create_task(self._handle_request(request_id, method, raw_params))
+    async def _classify(self, raw: bytes) -> tuple[jsonrpc_errors.Classified, bytes | None]:
+        """The message, and the decoded data of a large `fs/writeFile` (see `bulk`)."""
+        cut = bulk.cut_write_data(raw) if len(raw) >= bulk.BULK_MESSAGE_BYTES else None
+        if cut is not None:
+            loop = asyncio.get_running_loop()
+            data = await loop.run_in_executor(None, bulk.decode_write_data, raw, cut)
+            if data is not None:
+                return cut.request, data
+        return jsonrpc_errors.explain(raw), None
+
+    async def _start_request(
+        self, request_id: int | str, method: str, raw_params: Any, write_data: bytes | None = None
+    ) -> None:
+        # The task copies the context as it is created: only this request sees the data.
+        token = _WRITE_DATA.set(write_data)
+        try:
+            task = asyncio.create_task(self._handle_request(request_id, method, raw_params))
+        finally:
+            _WRITE_DATA.reset(token)
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
         concurrent = self._server.concurrent_requests > 1 and self._initialized
@@ -241,7 +264,13 @@ class Connection:
             logger.exception("internal error serving %s", method)
             await self._reply_error(request_id, INTERNAL_ERROR, str(error) or type(error).__name__)
         else:
-            await self._outbound.put(orjson.dumps({"id": request_id, "result": result}))
+            reply = {"id": request_id, "result": result}
+            if len(result.get("dataBase64", "")) < bulk.BULK_MESSAGE_BYTES:
+                await self._outbound.put(orjson.dumps(reply))
+            else:
+                # An `fs/readFile` reply of megabytes is encoded off the event loop.
+                loop = asyncio.get_running_loop()
+                await self._outbound.put(await loop.run_in_executor(None, orjson.dumps, reply))
 
     async def _serve(self, method: str, raw_params: Any) -> dict[str, Any]:
         spec: RequestSpec[Any, Any] | None = REQUESTS.get(method)
@@ -411,7 +440,7 @@ class Connection:
     async def fs_write_file(self, params: models.FsWriteFileParams) -> models.EmptyResponse:
         """Create or truncate a file."""
         self._filesystem_call(params.sandbox)
-        return await self._server.filesystem.write_file(params)
+        return await self._server.filesystem.write_file(params, _WRITE_DATA.get())
 
     async def fs_create_directory(self, params: models.FsCreateDirectoryParams) -> models.EmptyResponse:
         """Create a directory."""

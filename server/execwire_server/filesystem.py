@@ -492,6 +492,10 @@ def _write_file(uri: str, data_base64: str, no_follow: bool) -> None:
         raise RpcError(
             INVALID_REQUEST, f"fs/writeFile requires valid base64 dataBase64: {error}"
         ) from None
+    _write_decoded(uri, data, no_follow)
+
+
+def _write_decoded(uri: str, data: bytes, no_follow: bool) -> None:
     path = _native(uri)
     if no_follow:
         # Without O_TRUNC: only a regular file is truncated, after the type check.
@@ -693,11 +697,16 @@ class FileSystem:
         )
         return models.FsReadFileResponse(data_base64=data)
 
-    async def write_file(self, params: models.FsWriteFileParams) -> models.EmptyResponse:
-        """``fs/writeFile``: create or truncate, then write the decoded bytes."""
-        await self._run(
-            _write_file, params.path, params.data_base64, params.follow_symlinks is False
-        )
+    async def write_file(
+        self, params: models.FsWriteFileParams, decoded: bytes | None = None
+    ) -> models.EmptyResponse:
+        """``fs/writeFile``: create or truncate, then write the decoded bytes (`decoded`
+        when the caller already decoded ``dataBase64``, which is then ignored)."""
+        no_follow = params.follow_symlinks is False
+        if decoded is None:
+            await self._run(_write_file, params.path, params.data_base64, no_follow)
+        else:
+            await self._run(_write_decoded, params.path, decoded, no_follow)
         return models.EmptyResponse()
 
     async def create_directory(

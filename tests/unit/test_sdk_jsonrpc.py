@@ -15,7 +15,7 @@ import pybase64
 import pytest
 from pydantic import ValidationError
 
-from execwire import jsonrpc
+from execwire import base64_strict, jsonrpc
 from execwire.errors import ProtocolError
 from execwire.protocol import models
 
@@ -121,7 +121,7 @@ def test_mutated_messages_are_never_accepted_differently() -> None:
 
 
 def test_pybase64_refuses_padding_inside() -> None:
-    # decode_base64_span relies on it instead of scanning for "=" first.
+    # base64_strict.decode_span relies on it instead of scanning for "=" first.
     for text in (b"AA==AAAA", b"AAA=AAAA", b"AA=A", b"A===", b"AAAA===="):
         with pytest.raises(ValueError):
             pybase64.b64decode(text, validate=True)
@@ -140,7 +140,7 @@ def test_file_answer_span_is_the_json_strings_value() -> None:
         inbound = jsonrpc.decode(message)
         assert isinstance(inbound, jsonrpc.Response) and inbound.id == request_id
         assert message[start:end].decode() == inbound.result["dataBase64"]
-        assert jsonrpc.decode_base64_span(message, start, end) == base64.b64decode(
+        assert base64_strict.decode_span(message, start, end) == base64.b64decode(
             inbound.result["dataBase64"]
         )
 
@@ -177,7 +177,7 @@ def test_a_span_that_is_not_canonical_base64_is_refused(text: bytes) -> None:
     message = b'{"id":1,"result":{"dataBase64":"%b"}}' % text
     span = jsonrpc.file_response_span(message)
     assert span is not None
-    assert jsonrpc.decode_base64_span(message, span[1], span[2]) is None
+    assert base64_strict.decode_span(message, span[1], span[2]) is None
 
 
 @pytest.mark.parametrize("size", [0, 1, 2, 3, (3 << 18) - 1, 3 << 18, (3 << 18) + 1, 5 << 20])
