@@ -32,15 +32,21 @@ CORE_VARIABLES: Final = (
 DEFAULT_EXCLUDES: Final = ("*KEY*", "*SECRET*", "*TOKEN*")
 
 
-@lru_cache(maxsize=256)
-def _glob(pattern: str) -> re.Pattern[str]:
+def _glob(pattern: str) -> str:
     """Case-insensitive glob with `*` and `?` only; everything else is literal."""
-    parts = [".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern]
-    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
+    return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+
+
+@lru_cache(maxsize=256)
+def _any_glob(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    # One alternation per pattern list: each variable is then matched once, not once per
+    # pattern (the environment is filtered on every process/start).
+    return re.compile("|".join(f"(?:{_glob(p)})" for p in patterns), re.IGNORECASE | re.DOTALL)
 
 
 def _matches_any(name: str, patterns: Iterable[str]) -> bool:
-    return any(_glob(pattern).fullmatch(name) for pattern in patterns)
+    patterns = tuple(patterns)
+    return bool(patterns) and _any_glob(patterns).fullmatch(name) is not None
 
 
 def child_environment(

@@ -51,7 +51,7 @@ from execwire.relay.registry import (
     RegistryError,
     redact_url,
 )
-from execwire.relay.stream import StreamConfig
+from execwire.relay.stream import BULK_WINDOW_BYTES, StreamConfig
 
 from .errors import INTERNAL_ERROR
 
@@ -413,7 +413,11 @@ class RemoteExecutor:
         self._registry = registry
         self._identity = identity or NoiseIdentity.generate()
         # The executor validates JSON-RPC itself (accept_message), so skip the JSON check.
-        self._stream_config = StreamConfig(idle_timeout=stream_idle_timeout, validate_json=False)
+        self._stream_config = StreamConfig(
+            idle_timeout=stream_idle_timeout,
+            validate_json=False,
+            send_window_bytes=BULK_WINDOW_BYTES,
+        )
         self._limits = limits
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max

@@ -14,6 +14,7 @@ import pytest
 from execwire.relay.errors import (
     FramingError,
     NoiseError,
+    OrderingError,
     RelayProtocolError,
     StreamReset,
     StreamTimeout,
@@ -31,6 +32,7 @@ from execwire.relay.frames import (
 from execwire.relay.noise import NoiseIdentity
 from execwire.relay.reliable import ACK_CAPABLE
 from execwire.relay.stream import (
+    BULK_WINDOW_BYTES,
     ExecutorHandshake,
     HarnessHandshake,
     RelayStream,
@@ -440,3 +442,33 @@ def test_bulk_transfers_are_acknowledged_without_delay(
     assert harness.next_deadline() == 0.0  # four records behind: ack now
     (ack,) = harness.poll(0.0)
     assert decode_frame(ack).ack == 4
+
+
+def test_bulk_window_executor_to_harness(
+    executor_identity: NoiseIdentity, harness_identity: NoiseIdentity
+) -> None:
+    message = orjson.dumps({"id": 1, "result": "z" * (3 << 20)})
+    # Reference-sized: the executor stops at 1 MiB in flight until the harness acks.
+    _, executor = open_pair(executor_identity, harness_identity)
+    sent = executor.send_message(message, 0.0)
+    assert 1 << 20 >= sum(len(decode_frame(raw).payload) for raw in sent) > (1 << 20) - (64 << 10)
+    # execwire's pair: the whole 3 MiB goes out at once, and the harness can hold it all
+    # out of order (delivered backwards: nothing is released until the first record).
+    harness, executor = open_pair(
+        executor_identity,
+        harness_identity,
+        harness_config=StreamConfig(receive_buffer_bytes=BULK_WINDOW_BYTES),
+        executor_config=StreamConfig(send_window_bytes=BULK_WINDOW_BYTES),
+    )
+    sent = executor.send_message(message, 0.0)
+    assert sum(len(decode_frame(raw).payload) for raw in sent) > 3 << 20
+    assert deliver(sent[:0:-1], harness) == []
+    assert deliver(sent[:1], harness) == [message]
+    # The reference's buffer would not have held that.
+    harness, executor = open_pair(
+        executor_identity,
+        harness_identity,
+        executor_config=StreamConfig(send_window_bytes=BULK_WINDOW_BYTES),
+    )
+    with pytest.raises(OrderingError, match="pending ciphertext buffer is full"):
+        deliver(executor.send_message(message, 0.0)[:0:-1], harness)

@@ -63,6 +63,7 @@ from .noise import (
     TransportKeys,
     relay_prologue,
 )
+from .ordering import DEFAULT_MAX_PENDING_BYTES
 from .reliable import (
     ACK_CAPABLE,
     DEFAULT_RESEND_AFTER,
@@ -73,6 +74,7 @@ from .reliable import (
 )
 
 __all__ = [
+    "BULK_WINDOW_BYTES",
     "MAX_AUTHORIZATION_LEN",
     "ExecutorHandshake",
     "HarnessHandshake",
@@ -86,6 +88,9 @@ MAX_AUTHORIZATION_LEN: Final = 4096
 """Largest harness authorization (UTF-8 bytes) the executor accepts in msg1."""
 
 _ACK_EVERY: Final = 4
+
+BULK_WINDOW_BYTES: Final = 4 * 1024 * 1024
+"""The executor's send window and the harness's receive buffer (see `StreamConfig`)."""
 """Records received in order since the last ack that make the next ack immediate."""
 
 
@@ -101,6 +106,13 @@ class StreamConfig:
     * ``heartbeat_interval``: send a Heartbeat after this long without any outbound frame, to
       keep the peer's idle timer from firing (the reference ignores Heartbeats).
     * ``validate_json``: refuse records that complete a message which is not valid JSON.
+    * ``send_window_bytes``: ciphertext in flight unacknowledged (to a peer that acks); it
+      must not exceed the peer's ``receive_buffer_bytes``. The window, not the CPU, is what
+      limits a bulk transfer through a rendezvous: 1 MiB gave ~160 MB/s, 4 MiB ~210.
+    * ``receive_buffer_bytes``: ciphertext held out of order before the stream fails; the
+      reference's 1 MiB by default. execwire's executor, which multiplexes many streams,
+      keeps that bound and sends with a ``BULK_WINDOW_BYTES`` window to its harness, which
+      buffers that much.
     """
 
     reliable: bool = True
@@ -111,6 +123,8 @@ class StreamConfig:
     idle_timeout: float | None = None
     heartbeat_interval: float | None = None
     validate_json: bool = True
+    send_window_bytes: int = DEFAULT_MAX_PENDING_BYTES
+    receive_buffer_bytes: int = DEFAULT_MAX_PENDING_BYTES
 
 
 def _check_stream_id(stream_id: str) -> None:
@@ -165,11 +179,12 @@ class RelayStream:
         self._receive_cipher = keys.receive
         self._sender = ReliableSender(
             resend_after=config.resend_after,
+            max_unacked_bytes=config.send_window_bytes,
             unproven_retention=config.unproven_retention,
             stall_timeout=config.stall_timeout,
             peer_acks=peer_acks and config.reliable,
         )
-        self._receiver = ReliableReceiver()
+        self._receiver = ReliableReceiver(max_pending_bytes=config.receive_buffer_bytes)
         self._assembler = MessageAssembler()
         self._queue: deque[bytes] = deque()
         self._queued_bytes = 0

@@ -41,7 +41,7 @@ from ..relay.registry import (
     RegistryError,
     redact_url,
 )
-from ..relay.stream import HarnessHandshake, RelayStream, StreamConfig
+from ..relay.stream import BULK_WINDOW_BYTES, HarnessHandshake, RelayStream, StreamConfig
 
 __all__ = ["RelayConnector", "RelayTransport"]
 
@@ -206,7 +206,14 @@ class RelayConnector:
         self._environment_id = environment_id
         self._identity = identity or NoiseIdentity.generate()
         self._open_timeout = open_timeout
-        self._config = StreamConfig(reliable=reliable, heartbeat_interval=heartbeat_interval)
+        # The client parses every message anyway (and reports invalid JSON as a
+        # ProtocolError): checking it here too would parse each message twice.
+        self._config = StreamConfig(
+            reliable=reliable,
+            heartbeat_interval=heartbeat_interval,
+            validate_json=False,
+            receive_buffer_bytes=BULK_WINDOW_BYTES,
+        )
         self._closed = False
 
     def __repr__(self) -> str:
