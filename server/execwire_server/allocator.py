@@ -11,7 +11,6 @@ is memory the process keeps after a transfer, bounded by the trim threshold set 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import platform
 
 __all__ = ["DEFAULT_RETAIN_MIB", "retain_freed_memory"]
@@ -31,10 +30,9 @@ def retain_freed_memory(retain_mib: int) -> bool:
     or when `retain_mib` is 0 (the allocator's defaults then stay)."""
     if retain_mib <= 0 or platform.system() != "Linux":
         return False
-    name = ctypes.util.find_library("c")
     try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
+        # The C library already loaded into this process (find_library would run ldconfig).
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
         return False  # musl and others have no mallopt
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]

@@ -14,11 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from execwire import base64_strict
-
 from . import jsonrpc_errors
 
-__all__ = ["BULK_MESSAGE_BYTES", "BulkWrite", "cut_write_data", "decode_write_data"]
+__all__ = ["BULK_MESSAGE_BYTES", "BulkWrite", "cut_write_data"]
 
 BULK_MESSAGE_BYTES: Final = 1 << 20
 """Messages shorter than this are parsed as a whole: cutting would not pay."""
@@ -63,9 +61,3 @@ def cut_write_data(message: bytes) -> BulkWrite | None:
     if not isinstance(params, dict) or params.get("dataBase64") != "":
         return None
     return BulkWrite(classified, start, end)
-
-
-def decode_write_data(message: bytes, bulk: BulkWrite) -> bytes | None:
-    """The decoded data of a cut request; None when the text is not canonical base64
-    (the general path then produces the reference's error)."""
-    return base64_strict.decode_span(message, bulk.start, bulk.end)

@@ -143,7 +143,8 @@ def _remote_registry(args: argparse.Namespace) -> RegistryClient:
     return RegistryClient(args.remote, args.environment_id, token)
 
 
-async def _run_remote(args: argparse.Namespace, registry: RegistryClient) -> int:
+def _server_and_stop_event(args: argparse.Namespace) -> tuple[ExecServer, asyncio.Event]:
+    """The exec server the options describe, and an event SIGTERM/SIGINT set."""
     exec_server = ExecServer(
         concurrent_requests=args.concurrent_requests,
         detached_session_ttl=args.detached_session_ttl,
@@ -153,6 +154,11 @@ async def _run_remote(args: argparse.Namespace, registry: RegistryClient) -> int
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    return exec_server, stop
+
+
+async def _run_remote(args: argparse.Namespace, registry: RegistryClient) -> int:
+    exec_server, stop = _server_and_stop_event(args)
     idle = args.stream_idle_timeout if args.stream_idle_timeout > 0 else None
     executor = RemoteExecutor(exec_server, registry, stream_idle_timeout=idle)
     serving = asyncio.create_task(executor.run())
@@ -173,15 +179,7 @@ async def _run_remote(args: argparse.Namespace, registry: RegistryClient) -> int
 
 
 async def _run(args: argparse.Namespace, listen: ListenUrl, token: str | None) -> None:
-    exec_server = ExecServer(
-        concurrent_requests=args.concurrent_requests,
-        detached_session_ttl=args.detached_session_ttl,
-        process_retention=args.process_retention,
-    )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
+    exec_server, stop = _server_and_stop_event(args)
     try:
         if listen.stdio:
             serving = asyncio.create_task(serve_stdio(exec_server))

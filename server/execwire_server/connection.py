@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import orjson
 
-from execwire import pathuri
+from execwire import base64_strict, pathuri
 from execwire.protocol import models
 from execwire.protocol.methods import REQUESTS, RequestSpec
 
@@ -223,7 +223,8 @@ class Connection:
         cut = bulk.cut_write_data(raw) if len(raw) >= bulk.BULK_MESSAGE_BYTES else None
         if cut is not None:
             loop = asyncio.get_running_loop()
-            data = await loop.run_in_executor(None, bulk.decode_write_data, raw, cut)
+            # None (not canonical base64): the general path reports the reference's error.
+            data = await loop.run_in_executor(None, base64_strict.decode_span, raw, cut.start, cut.end)
             if data is not None:
                 return cut.request, data
         return jsonrpc_errors.explain(raw), None

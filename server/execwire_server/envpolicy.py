@@ -7,7 +7,7 @@ own environment is filtered by the policy and the request's `env` is overlaid on
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Final
 
@@ -44,11 +44,6 @@ def _any_glob(patterns: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{_glob(p)})" for p in patterns), re.IGNORECASE | re.DOTALL)
 
 
-def _matches_any(name: str, patterns: Iterable[str]) -> bool:
-    patterns = tuple(patterns)
-    return bool(patterns) and _any_glob(patterns).fullmatch(name) is not None
-
-
 def child_environment(
     policy: ExecEnvPolicy | None,
     overlay: Mapping[str, str],
@@ -64,11 +59,14 @@ def child_environment(
     else:
         result = {}
     if not policy.ignore_default_excludes:
-        result = {k: v for k, v in result.items() if not _matches_any(k, DEFAULT_EXCLUDES)}
+        excluded = _any_glob(DEFAULT_EXCLUDES).fullmatch
+        result = {k: v for k, v in result.items() if excluded(k) is None}
     if policy.exclude:
-        result = {k: v for k, v in result.items() if not _matches_any(k, policy.exclude)}
+        excluded = _any_glob(tuple(policy.exclude)).fullmatch
+        result = {k: v for k, v in result.items() if excluded(k) is None}
     result.update(policy.set)
     if policy.include_only:
-        result = {k: v for k, v in result.items() if _matches_any(k, policy.include_only)}
+        included = _any_glob(tuple(policy.include_only)).fullmatch
+        result = {k: v for k, v in result.items() if included(k) is not None}
     result.update(overlay)
     return result

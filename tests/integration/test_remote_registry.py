@@ -18,6 +18,8 @@ import pytest
 from aiohttp import web
 
 from execwire.relay.noise import NoiseIdentity
+from execwire.relay.ordering import DEFAULT_MAX_PENDING_BYTES
+from execwire.transports.relay import RelayConnector
 from execwire_server.remote import (
     Registration,
     RegistryAuthError,
@@ -328,3 +330,21 @@ def test_cli_exits_when_registration_is_refused_for_good() -> None:
     code, stderr = asyncio.run(main())
     assert code == 1
     assert "HTTP 401" in stderr and TOKEN not in stderr
+
+
+# --------------------------------------------------------------------------- stream window
+
+
+async def test_executor_window_fits_the_sdk_harness_buffer() -> None:
+    """The executor's bulk send window needs a harness that buffers as much out of order;
+    the executor itself keeps the reference's receive bound."""
+    exec_server = ExecServer()
+    registry = RegistryClient("http://127.0.0.1:1/", "env-1", TOKEN)
+    executor_config = RemoteExecutor(exec_server, registry)._stream_config
+    harness_config = RelayConnector("http://127.0.0.1:1", "env-1", token=TOKEN)._config
+    assert executor_config.send_window_bytes > DEFAULT_MAX_PENDING_BYTES
+    assert executor_config.send_window_bytes <= harness_config.receive_buffer_bytes
+    assert executor_config.receive_buffer_bytes == DEFAULT_MAX_PENDING_BYTES
+    assert harness_config.send_window_bytes <= executor_config.receive_buffer_bytes
+    await registry.aclose()
+    await exec_server.shutdown()

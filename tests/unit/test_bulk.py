@@ -8,6 +8,7 @@ import orjson
 import pybase64
 import pytest
 
+from execwire import base64_strict
 from execwire_server import bulk, jsonrpc_errors
 
 DATA = os.urandom(3000)
@@ -26,7 +27,7 @@ def test_sdk_shaped_request_is_cut_and_decoded_from_the_message_bytes() -> None:
         7, "fs/writeFile", {"path": "file:///tmp/f", "dataBase64": ""}
     )
     assert message[cut.start : cut.end] == TEXT.encode()
-    assert bulk.decode_write_data(message, cut) == DATA
+    assert base64_strict.decode_span(message, cut.start, cut.end) == DATA
 
 
 def test_member_order_does_not_matter() -> None:
@@ -36,7 +37,7 @@ def test_member_order_does_not_matter() -> None:
     )
     cut = bulk.cut_write_data(message)
     assert cut is not None and cut.request.id == "x"
-    assert bulk.decode_write_data(message, cut) == DATA
+    assert base64_strict.decode_span(message, cut.start, cut.end) == DATA
 
 
 @pytest.mark.parametrize(
@@ -85,4 +86,4 @@ def test_data_the_reference_refuses_is_not_decoded_here(text: str) -> None:
     message = _message({"path": "file:///tmp/f", "dataBase64": text})
     cut = bulk.cut_write_data(message)
     assert cut is not None
-    assert bulk.decode_write_data(message, cut) is None
+    assert base64_strict.decode_span(message, cut.start, cut.end) is None
