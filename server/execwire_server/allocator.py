@@ -6,6 +6,11 @@ few such buffers (the file, its base64, the message), and touching a fresh mappi
 the kernel a fault and a page clear per 4 KiB: measured on the benchmark machine, encoding
 32 MiB as base64 takes 25 ms in a fresh mapping and 3 ms in reused heap memory. The cost
 is memory the process keeps after a transfer, bounded by the trim threshold set here.
+
+Threads get arenas of their own, which serve large blocks with ``mmap`` whatever the main
+arena's settings: the filesystem thread pool, where file buffers are made, must share the
+main arena for the retention to reach them (one arena: Python's threads hardly contend for
+it, they take turns on the GIL anyway).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ transfers' worth of buffers)."""
 # mallopt(3) parameter numbers (malloc.h).
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_MAX = -4
+_M_ARENA_MAX = -8
 
 
 def retain_freed_memory(retain_mib: int) -> bool:
@@ -44,4 +50,5 @@ def retain_freed_memory(retain_mib: int) -> bool:
     if trim_set != 1:
         return False
     mmap_set: int = mallopt(_M_MMAP_MAX, 0)
-    return mmap_set == 1
+    arenas_set: int = mallopt(_M_ARENA_MAX, 1)
+    return mmap_set == 1 and arenas_set == 1
