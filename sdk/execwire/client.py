@@ -143,15 +143,22 @@ class _State(Enum):
     CLOSED = "closed"
 
 
-_LargeResultDecoder: TypeAlias = Callable[[bytes, int, int], Any]
-"""Builds a result from an answer's bytes and the span of its base64 `dataBase64`; returns
-None to let the general path decode the message instead."""
+@dataclass(frozen=True, slots=True)
+class _FileResult:
+    """How a request makes its result of an `fs/readFile`-shaped answer, sparing the
+    general path (JSON parser, pydantic)."""
+
+    from_span: Callable[[bytes, int, int], Any]
+    """From the answer's bytes and the span of its `dataBase64` text; None: let the general
+    path decode the message."""
+    from_data: Callable[[bytes], Any]
+    """From the data, when the transport decoded it already (`jsonrpc.FileReply`)."""
 
 
 class _PendingRequest:
     __slots__ = (
-        "decode_large",
         "direct",
+        "file_result",
         "future",
         "message",
         "method",
@@ -168,7 +175,7 @@ class _PendingRequest:
         future: asyncio.Future[Any],
         message: bytes,
         direct: bool,
-        decode_large: _LargeResultDecoder | None,
+        file_result: _FileResult | None,
     ) -> None:
         self.method = method
         self.result_type = result_type
@@ -177,7 +184,7 @@ class _PendingRequest:
         self.retry_safe = method in RETRY_SAFE_METHODS
         self.direct = direct
         """Sent on a specific transport during (re)connection; never re-sent."""
-        self.decode_large = decode_large
+        self.file_result = file_result
         self.transport: Transport | None = None
         """Where it was last sent; None while waiting for the connection."""
         self.resends = 0
@@ -741,10 +748,10 @@ class ExecServerClient(ClientStubs):
     async def _request(
         self, method: str, params: WireModel | None, result_type: type[ResultT]
     ) -> ResultT:
-        decode_large = _file_response_model if method == "fs/readFile" else None
+        file_result = _FILE_MODEL if method == "fs/readFile" else None
         message = self._encoder(method, params)
         result: ResultT = await self._call(
-            method, message, result_type, via=None, decode_large=decode_large
+            method, message, result_type, via=None, file_result=file_result
         )
         return result
 
@@ -758,7 +765,7 @@ class ExecServerClient(ClientStubs):
             self._encoder("fs/readFile", params),
             models.FsReadFileResponse,
             via=None,
-            decode_large=_file_response_bytes,
+            file_result=_FILE_BYTES,
         )
         if isinstance(result, bytes):
             return result
@@ -797,16 +804,16 @@ class ExecServerClient(ClientStubs):
         result_type: type[WireModel],
         *,
         via: Transport | None,
-        decode_large: _LargeResultDecoder | None = None,
+        file_result: _FileResult | None = None,
     ) -> Any:
-        """Send a request and await its result: a `result_type`, or what `decode_large`
+        """Send a request and await its result: a `result_type`, or what `file_result`
         made of a large answer. `encode` builds the message for a request id."""
         self._check_usable()
         request_id = next(self._ids)
         message = encode(request_id)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         pending = _PendingRequest(
-            method, result_type, future, message, via is not None, decode_large
+            method, result_type, future, message, via is not None, file_result
         )
         del message  # a large request is held once, by `pending`
         self._pending[request_id] = pending
@@ -871,7 +878,11 @@ class ExecServerClient(ClientStubs):
         finally:
             self._transport_ended(transport)
 
-    def _dispatch(self, transport: Transport, message: bytes) -> None:
+    def _dispatch(self, transport: Transport, message: bytes | jsonrpc.FileReply) -> None:
+        if isinstance(message, jsonrpc.FileReply):
+            if not self._on_file_reply(message):
+                self._dispatch(transport, message.to_message())
+            return
         output = jsonrpc.decode_output(message)
         if output is not None:
             self._on_output(*output)
@@ -901,14 +912,30 @@ class ExecServerClient(ClientStubs):
         if span is None:
             return False
         request_id, start, end = span
-        pending = self._pending.get(request_id)
-        if pending is None or pending.decode_large is None or pending.future.done():
+        pending = self._file_result_pending(request_id)
+        if pending is None:
             return False
-        result = pending.decode_large(message, start, end)
+        assert pending.file_result is not None
+        result = pending.file_result.from_span(message, start, end)
         if result is None:
             return False
         pending.future.set_result(result)
         return True
+
+    def _on_file_reply(self, reply: jsonrpc.FileReply) -> bool:
+        """An answer the transport decoded; false: not handled (no request takes it so)."""
+        pending = self._file_result_pending(reply.request_id)
+        if pending is None:
+            return False
+        assert pending.file_result is not None
+        pending.future.set_result(pending.file_result.from_data(reply.data))
+        return True
+
+    def _file_result_pending(self, request_id: int) -> _PendingRequest | None:
+        pending = self._pending.get(request_id)
+        if pending is None or pending.file_result is None or pending.future.done():
+            return None
+        return pending
 
     def _on_reply(self, reply: jsonrpc.Response | jsonrpc.ErrorReply) -> None:
         pending = self._pending.get(reply.id) if isinstance(reply.id, int) else None
@@ -1263,6 +1290,20 @@ def _file_response_model(message: bytes, start: int, end: int) -> models.FsReadF
         return None
     text = str(memoryview(message)[start:end], "ascii")
     return models.FsReadFileResponse.model_construct(data_base64=text)
+
+
+def _file_data_model(data: bytes) -> models.FsReadFileResponse:
+    return models.FsReadFileResponse.model_construct(data_base64=base64_strict.encode(data))
+
+
+def _same_bytes(data: bytes) -> bytes:
+    return data
+
+
+_FILE_BYTES: Final = _FileResult(_file_response_bytes, _same_bytes)
+"""`fs/readFile` for `Executor.read_bytes`: the file's bytes."""
+_FILE_MODEL: Final = _FileResult(_file_response_model, _file_data_model)
+"""`fs/readFile` through the typed stub: its result model."""
 
 
 async def _resend(transport: Transport, pending: _PendingRequest) -> None:

@@ -14,7 +14,6 @@ the very same result, and return None for anything else, which then takes that p
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from typing import Any, Final, Literal, TypeAlias
@@ -27,6 +26,8 @@ from .errors import ProtocolError
 
 __all__ = [
     "ErrorReply",
+    "FileReply",
+    "FileReplyDecoder",
     "InboundMessage",
     "Notification",
     "Response",
@@ -147,8 +148,6 @@ _RESULT_HEAD: Final = b'{"id":'
 _DATA_KEY: Final = b',"result":{"dataBase64":"'
 _U64_MAX: Final = 2**64 - 1
 _JSON_WHITESPACE: Final = b" \t\r\n"
-_WRITE_PIECE: Final = 3 << 18
-"""Bytes base64-encoded at a time into a request (a multiple of 3: no padding inside)."""
 
 
 def _end_of(message: bytes) -> int:
@@ -216,6 +215,139 @@ def file_response_span(message: bytes) -> tuple[int, int, int] | None:
     return request_id, start, end - len(_TAIL)
 
 
+@dataclass(frozen=True, slots=True)
+class FileReply:
+    """An answer `{"id":<int>,"result":{"dataBase64":"<base64>"}}` whose base64 a transport
+    decoded as it arrived (see `FileReplyDecoder`)."""
+
+    request_id: int
+    data: bytes
+    head: bytes
+    """The message's bytes up to the data's opening quote."""
+
+    def to_message(self) -> bytes:
+        """The message as it arrived: its base64 was canonical, so encoding `data` again
+        gives back its very bytes."""
+        return base64_strict.encode_framed(self.head, self.data, _TAIL)
+
+
+class FileReplyDecoder:
+    """Decodes the base64 of an `fs/readFile` answer fragment by fragment, as a transport
+    receives them (I/O-free).
+
+    A 64 MiB file arrives as 89 MB of base64, usually cut into websocket fragments. Decoding
+    each as it comes spares assembling the message (89 MB more to allocate and fault in)
+    and overlaps the decoding with the transfer. It accepts exactly what `file_response_span`
+    and `base64_strict.decode_span` accept from the assembled message. On anything else,
+    `feed` returns False and `raw()` gives back the bytes consumed so far, so the transport
+    assembles the message as usual from there: nothing is lost.
+    """
+
+    __slots__ = ("_carry", "_held", "_pieces", "head", "request_id")
+
+    def __init__(self, request_id: int, head: bytes) -> None:
+        self.request_id = request_id
+        self.head = head
+        self._pieces: list[bytes] = []
+        self._carry = b""  # the last symbols: not a whole quad yet, or a padded one
+        self._held = b""  # after them, the start of the tail (`"` or `"}`) cut by a fragment
+
+    @classmethod
+    def start(cls, first: bytes | memoryview) -> FileReplyDecoder | None:
+        """A decoder for the message whose first fragment is `first`, or None when its
+        head is not that of an answer carrying only `dataBase64`. The caller then feeds
+        `first[len(decoder.head):]`."""
+        head_limit = len(_RESULT_HEAD) + 20 + len(_DATA_KEY)
+        opening = bytes(first[:head_limit])
+        if not opening.startswith(_RESULT_HEAD):
+            return None
+        key = opening.find(_DATA_KEY, len(_RESULT_HEAD))
+        if key < 0:
+            return None
+        request_id = _json_uint(opening[len(_RESULT_HEAD) : key])
+        if request_id is None:
+            return None
+        return cls(request_id, opening[: key + len(_DATA_KEY)])
+
+    def feed(self, fragment: bytes | memoryview, final: bool) -> bool:
+        """Decode the next piece of the text (`final`: the message's last). False when the
+        message is not in the usual shape; this piece is then not consumed."""
+        before = len(self._pieces), self._carry, self._held
+        if self._feed(memoryview(fragment), final):
+            return True
+        del self._pieces[before[0] :]
+        self._carry, self._held = before[1], before[2]
+        return False
+
+    def _feed(self, view: memoryview, final: bool) -> bool:
+        if self._held:  # rare: only a fragment boundary inside the tail leads here
+            view = memoryview(self._held + view)
+            self._held = b""
+        if final:
+            if view[-len(_TAIL) :].tobytes() != _TAIL:
+                return False
+            view = view[: -len(_TAIL)]
+        else:
+            for partial_tail in (b'"}', b'"'):
+                if view[-len(partial_tail) :].tobytes() == partial_tail:
+                    self._held = partial_tail
+                    view = view[: -len(partial_tail)]
+                    break
+        text_ends = final or bool(self._held)  # here, if the message has the usual shape
+        if not view and not final:
+            return True
+        if self._carry:
+            missing = 4 - len(self._carry)
+            if len(view) < missing:
+                if text_ends:
+                    return False
+                self._carry += view
+                return True
+            quad = self._carry + view[:missing]
+            view = view[missing:]
+            if quad[-1] == 0x3D and not text_ends:
+                if view:
+                    return False  # padding before the end
+                self._carry = quad
+                return True
+            if not self._decode(quad, last=text_ends and not view):
+                return False
+        whole = len(view) - len(view) % 4
+        if text_ends:
+            if whole != len(view):
+                return False
+        elif whole and view[whole - 1] == 0x3D:
+            whole -= 4  # padded: kept until it is known to be the last quad
+        if whole and not self._decode(view[:whole], last=text_ends):
+            return False
+        self._carry = bytes(view[whole:])
+        return True
+
+    def _decode(self, text: bytes | memoryview, last: bool) -> bool:
+        try:
+            data = pybase64.b64decode(text, validate=True)
+        except ValueError:  # binascii.Error is one
+            return False
+        # validate=True allows padding at the end of `text` only: it must be the message's.
+        if text[-1] == 0x3D and not last:
+            return False
+        if last and base64_strict.decode_span(bytes(text[-4:]), 0, 4) is None:
+            return False  # non-canonical spare bits: the general path rejects them
+        self._pieces.append(data)
+        return True
+
+    def reply(self) -> FileReply:
+        """The answer, once a final fragment was fed successfully."""
+        data = self._pieces[0] if len(self._pieces) == 1 else b"".join(self._pieces)
+        return FileReply(self.request_id, data, self.head)
+
+    def raw(self) -> bytes:
+        """The message's bytes consumed so far (head, text, a partial quad or tail)."""
+        return base64_strict.encode_framed(
+            self.head, b"".join(self._pieces), self._carry + self._held
+        )
+
+
 def encode_write_file(request_id: int, params: dict[str, Any], data: bytes) -> bytes:
     """An `fs/writeFile` request carrying `data` (`params` without `dataBase64`, or it is
     replaced). The base64 is encoded piece by piece into the one buffer that becomes the
@@ -223,13 +355,6 @@ def encode_write_file(request_id: int, params: dict[str, Any], data: bytes) -> b
     encoded message."""
     rest = {key: value for key, value in params.items() if key != "dataBase64"}
     head = orjson.dumps({"id": request_id, "method": "fs/writeFile", "params": rest})
-    buffer = io.BytesIO()
     # `head` ends with the two closing braces; the data goes in as the last param.
-    buffer.write(memoryview(head)[:-2])
-    buffer.write(b',"dataBase64":"' if rest else b'"dataBase64":"')
-    view = memoryview(data)
-    for start in range(0, len(data), _WRITE_PIECE):
-        buffer.write(pybase64.b64encode(view[start : start + _WRITE_PIECE]))
-    buffer.write(_TAIL)
-    # BytesIO hands its own buffer over when nothing else refers to it: no final copy.
-    return buffer.getvalue()
+    key = b',"dataBase64":"' if rest else b'"dataBase64":"'
+    return base64_strict.encode_framed(head[:-2] + key, data, _TAIL)

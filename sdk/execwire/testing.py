@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 
 from .errors import TransportError
+from .jsonrpc import FileReply
 from .transports import Connector, Transport
 
 __all__ = ["FaultInjectingConnector"]
@@ -40,7 +41,7 @@ class _FaultyTransport:
             raise TransportError("connection cut (fault injection)")
         await self.inner.send(message)
 
-    async def receive(self) -> bytes | None:
+    async def receive(self) -> bytes | FileReply | None:
         if self._dead.is_set():
             return None
         receiving = asyncio.ensure_future(self.inner.receive())

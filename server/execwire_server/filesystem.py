@@ -464,6 +464,14 @@ def _remove_dir_all(path: bytes) -> None:
 
 
 def _read_file(uri: str, no_follow: bool, limit: int) -> str:
+    return base64_strict.encode(_read_file_bytes(uri, no_follow, limit))
+
+
+def _read_file_message(uri: str, no_follow: bool, limit: int, prefix: bytes, suffix: bytes) -> bytes:
+    return base64_strict.encode_framed(prefix, _read_file_bytes(uri, no_follow, limit), suffix)
+
+
+def _read_file_bytes(uri: str, no_follow: bool, limit: int) -> bytes:
     path = _native(uri)
     if no_follow:
         fd = _open_nofollow(path, _READ_FLAGS)
@@ -478,10 +486,9 @@ def _read_file(uri: str, no_follow: bool, limit: int) -> str:
             raise RpcError(INVALID_REQUEST, f"path `{_display(path)}` is not a file")
         if info.st_size > limit:
             raise _too_large(limit)
-        data = _read_all(fd, info.st_size, limit)
+        return _read_all(fd, info.st_size, limit)
     finally:
         os.close(fd)
-    return base64_strict.encode(data)
 
 
 def _write_file(uri: str, data_base64: str, no_follow: bool) -> None:
@@ -696,6 +703,20 @@ class FileSystem:
             _read_file, params.path, params.follow_symlinks is False, self._max_read_bytes
         )
         return models.FsReadFileResponse(data_base64=data)
+
+    async def read_file_message(
+        self, params: models.FsReadFileParams, prefix: bytes, suffix: bytes
+    ) -> bytes:
+        """``fs/readFile`` as `prefix + base64 + suffix`: the file's base64 is written
+        straight into the message that carries it (built once, off the event loop)."""
+        return await self._run(
+            _read_file_message,
+            params.path,
+            params.follow_symlinks is False,
+            self._max_read_bytes,
+            prefix,
+            suffix,
+        )
 
     async def write_file(
         self, params: models.FsWriteFileParams, decoded: bytes | None = None

@@ -33,6 +33,7 @@ from picows import (
     ws_create_server,
 )
 
+from execwire.jsonrpc import FileReply
 from execwire.transports.websocket import WebSocketEndpoint, picows_logger, utf8_fragments
 
 from .jsonrpc_errors import is_blank_line
@@ -126,6 +127,11 @@ class WebSocketTransport(WebSocketEndpoint):
         peer = transport.underlying_transport.get_extra_info("peername")
         self.label = f"exec-server websocket {_peer_label(peer)}"
         self._on_connected(self)
+
+    async def receive(self) -> bytes | None:
+        message = await super().receive()
+        assert not isinstance(message, FileReply)  # file replies are decoded by clients only
+        return message
 
     async def send(self, message: bytes) -> None:
         await self.send_batch((message,))

@@ -36,6 +36,8 @@ from execwire import (
     TransportError,
     WebSocketConnector,
     WriteRejected,
+    base64_strict,
+    pathuri,
 )
 from execwire.protocol import models
 from execwire.sync import Executor as SyncExecutor
@@ -222,6 +224,12 @@ async def scenario_large_file(target: Target, workdir: Path) -> None:
         data = os.urandom(20 << 20)
         await executor.write_bytes(workdir / "big.bin", data)
         assert await executor.read_bytes(workdir / "big.bin") == data
+        # The typed stub gets the same answer as its model (base64 text, re-encoded when
+        # the transport decoded it on arrival).
+        answer = await executor.client.fs_read_file(
+            models.FsReadFileParams(path=pathuri.from_native_path(workdir / "big.bin"))
+        )
+        assert base64_strict.decode(answer.data_base64) == data
         if target.url is not None:
             with pytest.raises(MessageTooLarge):
                 await executor.write_bytes(workdir / "huge.bin", bytes(50 << 20))

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from ..jsonrpc import FileReply
+
 __all__ = ["Connector", "Transport"]
 
 
@@ -22,8 +24,10 @@ class Transport(Protocol):
         """Send one encoded message; raises `TransportError` when the connection is gone."""
         ...
 
-    async def receive(self) -> bytes | None:
-        """The next message, or None once the connection has ended (for whatever reason)."""
+    async def receive(self) -> bytes | FileReply | None:
+        """The next message, or None once the connection has ended (for whatever reason).
+
+        A transport may hand over an `fs/readFile` answer already decoded, as a `FileReply`."""
         ...
 
     async def close(self) -> None:

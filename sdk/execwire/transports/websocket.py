@@ -30,6 +30,7 @@ from picows import (
 from picows.url import parse_url
 
 from ..errors import AuthenticationError, MessageTooLarge, TransportError
+from ..jsonrpc import FileReply, FileReplyDecoder
 
 __all__ = [
     "WebSocketConnector",
@@ -58,6 +59,8 @@ WRITE_LIMIT: Final = 1 << 20
 # until the queue is down to INBOX_LOW (the kernel buffer then pushes back on the peer).
 INBOX_HIGH: Final = 16
 INBOX_LOW: Final = 4
+# Text messages from this size on are tried as `fs/readFile` answers to decode on arrival.
+FILE_REPLY_MIN_BYTES: Final = 1 << 20
 
 _log = logging.getLogger("execwire.transports.websocket")
 
@@ -111,6 +114,10 @@ class WebSocketEndpoint(WSListener):
     a close frame (1009 / 1002), as websockets does. After a close frame or the end of
     the TCP connection, `receive()` returns what was already queued, then None.
 
+    With `decode_file_replies`, a large text message shaped like an `fs/readFile` answer
+    is decoded fragment by fragment as it arrives and handed out as a `FileReply` (see
+    `jsonrpc.FileReplyDecoder`; any other shape is assembled as usual).
+
     Sending is up to subclasses; `_drain()` gives them back-pressure (wait while the
     socket transport holds more than `write_limit` bytes).
     """
@@ -122,6 +129,7 @@ class WebSocketEndpoint(WSListener):
         ping_interval: float | None,
         ping_timeout: float,
         write_limit: int = WRITE_LIMIT,
+        decode_file_replies: bool = False,
     ) -> None:
         super().__init__()
         self._loop = asyncio.get_running_loop()
@@ -130,10 +138,13 @@ class WebSocketEndpoint(WSListener):
         self._ping_interval = ping_interval
         self._ping_timeout = ping_timeout
         self._write_limit = write_limit
-        self._inbox: deque[bytes] = deque()
+        self._inbox: deque[bytes | FileReply] = deque()
         self._inbox_waiter: asyncio.Future[None] | None = None
         self._reading_paused = False
         self._fragments: io.BytesIO | None = None
+        self._decode_file_replies = decode_file_replies
+        self._file_reply: FileReplyDecoder | None = None  # decoding a fragmented answer
+        self._file_reply_size = 0
         self._ended = False  # no more messages will be queued
         self._writable = asyncio.Event()
         self._writable.set()
@@ -165,24 +176,30 @@ class WebSocketEndpoint(WSListener):
         elif self._ended:
             return  # closing: data frames are dropped until the peer's close frame
         elif kind == WSMsgType.TEXT or kind == WSMsgType.BINARY:
-            if self._fragments is not None:
+            if self._fragments is not None or self._file_reply is not None:
                 self._fail(WSCloseCode.PROTOCOL_ERROR, "expected a continuation frame")
+            elif (
+                kind == WSMsgType.TEXT
+                and self._decode_file_replies
+                and (frame.payload_size >= FILE_REPLY_MIN_BYTES or not frame.fin)
+                and self._start_file_reply(frame)
+            ):
+                pass
             elif frame.fin:
                 self._deliver(frame.get_payload_as_bytes())
             else:
                 self._fragments = io.BytesIO()
                 self._fragments.write(frame.get_payload_as_memoryview())
         elif kind == WSMsgType.CONTINUATION:
+            if self._file_reply is not None:
+                self._continue_file_reply(self._file_reply, frame)
+                return
             assembly = self._fragments
             if assembly is None:
                 self._fail(WSCloseCode.PROTOCOL_ERROR, "unexpected continuation frame")
                 return
             size = assembly.tell() + frame.payload_size
-            if self._max_message_bytes is not None and size > self._max_message_bytes:
-                self._fail(
-                    WSCloseCode.MESSAGE_TOO_BIG,
-                    f"over size limit ({size} > {self._max_message_bytes} bytes)",
-                )
+            if not self._within_limit(size):
                 return
             assembly.write(frame.get_payload_as_memoryview())
             if frame.fin:
@@ -199,6 +216,48 @@ class WebSocketEndpoint(WSListener):
             ):
                 pong.set_result(None)
         # PING: picows answers it (enable_auto_pong).
+
+    def _within_limit(self, size: int) -> bool:
+        if self._max_message_bytes is not None and size > self._max_message_bytes:
+            self._fail(
+                WSCloseCode.MESSAGE_TOO_BIG,
+                f"over size limit ({size} > {self._max_message_bytes} bytes)",
+            )
+            return False
+        return True
+
+    def _start_file_reply(self, frame: WSFrame) -> bool:
+        """Decode `frame` as the start of an `fs/readFile` answer; False: it is not one."""
+        payload = frame.get_payload_as_memoryview()
+        decoder = FileReplyDecoder.start(payload)
+        if decoder is None or not decoder.feed(payload[len(decoder.head) :], frame.fin):
+            return False
+        if frame.fin:
+            self._deliver(decoder.reply())
+        else:
+            self._file_reply = decoder
+            self._file_reply_size = frame.payload_size
+        return True
+
+    def _continue_file_reply(self, decoder: FileReplyDecoder, frame: WSFrame) -> None:
+        self._file_reply_size += frame.payload_size
+        if not self._within_limit(self._file_reply_size):
+            return
+        payload = frame.get_payload_as_memoryview()
+        if decoder.feed(payload, frame.fin):
+            if frame.fin:
+                self._file_reply = None
+                self._deliver(decoder.reply())
+            return
+        # Not the usual shape after all: assemble the message from what was consumed.
+        self._file_reply = None
+        assembly = io.BytesIO()
+        assembly.write(decoder.raw())
+        assembly.write(payload)
+        if frame.fin:
+            self._deliver(assembly.getvalue())
+        else:
+            self._fragments = assembly
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
         self._end()
@@ -217,7 +276,7 @@ class WebSocketEndpoint(WSListener):
 
     # -- receiving -----------------------------------------------------------------------
 
-    async def receive(self) -> bytes | None:
+    async def receive(self) -> bytes | FileReply | None:
         """The next message; None once the connection has ended and the queue is empty."""
         inbox = self._inbox
         while not inbox:
@@ -235,7 +294,7 @@ class WebSocketEndpoint(WSListener):
                 self._ws.underlying_transport.resume_reading()
         return message
 
-    def _deliver(self, message: bytes) -> None:
+    def _deliver(self, message: bytes | FileReply) -> None:
         self._inbox.append(message)
         self._wake_receiver()
         if len(self._inbox) >= INBOX_HIGH and not self._reading_paused and self._ws is not None:
@@ -250,6 +309,7 @@ class WebSocketEndpoint(WSListener):
     def _end(self) -> None:
         self._ended = True
         self._fragments = None
+        self._file_reply = None
         self._wake_receiver()
 
     # -- closing -------------------------------------------------------------------------
@@ -359,7 +419,10 @@ class WebSocketTransport(WebSocketEndpoint):
     def __init__(self, max_message_bytes: int | None) -> None:
         # Inbound messages are not limited: fs/readFile answers can be hundreds of MiB.
         super().__init__(
-            max_message_bytes=None, ping_interval=PING_INTERVAL, ping_timeout=PING_TIMEOUT
+            max_message_bytes=None,
+            ping_interval=PING_INTERVAL,
+            ping_timeout=PING_TIMEOUT,
+            decode_file_replies=True,
         )
         self._outbound_limit = max_message_bytes
         self._send_lock = asyncio.Lock()
