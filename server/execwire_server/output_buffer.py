@@ -48,6 +48,7 @@ class OutputBuffer:
         self._chunks: list[OutputChunk] = []
         self._head = 0
         self._retained_bytes = 0
+        self._evicted_bytes = 0  # still referenced by the list, before `_head`
         self.next_seq = 1
         self.exit_code: int | None = None
         self.exit_seq: int | None = None
@@ -79,11 +80,17 @@ class OutputBuffer:
         self._chunks.append(chunk)
         self._retained_bytes += len(data)
         while self._retained_bytes > self._max_bytes or len(self._chunks) - self._head > self._max_chunks:
-            self._retained_bytes -= len(self._chunks[self._head].data)
+            evicted = len(self._chunks[self._head].data)
+            self._retained_bytes -= evicted
+            self._evicted_bytes += evicted
             self._head += 1
-        if self._head > 1024 and self._head * 2 > len(self._chunks):
+        # Evicted chunks must not stay referenced: with 1 MiB chunks, a thousand of them
+        # would pin a gigabyte. Dropping the head once it holds as many bytes as are
+        # retained (or half the list) keeps that garbage within the budget, O(1) amortized.
+        if self._head and (self._evicted_bytes >= self._max_bytes or self._head * 2 > len(self._chunks)):
             del self._chunks[: self._head]
             self._head = 0
+            self._evicted_bytes = 0
         return chunk
 
     def record_exit(self, exit_code: int) -> int:

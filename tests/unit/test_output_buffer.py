@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from execwire_server.output_buffer import OutputBuffer
@@ -77,6 +79,19 @@ def test_retention_also_bounds_the_number_of_chunks() -> None:
         buffer.append("stdout", b"y")
     chunks, _ = buffer.read(after_seq=0, max_bytes=None)
     assert _seqs(chunks) == [4998, 4999, 5000]
+
+
+@pytest.mark.parametrize(("chunk_bytes", "chunks"), [(64 << 10, 2000), (8 << 10, 5000), (2, 5000)])
+def test_evicted_output_is_released(chunk_bytes: int, chunks: int) -> None:
+    """Only the retention budget (plus evicted chunks up to as much again) stays alive."""
+    buffer = OutputBuffer(max_bytes=1 << 20)
+    sent = [bytes([index % 256]) * chunk_bytes for index in range(chunks)]
+    for data in sent:
+        buffer.append("stdout", data)
+    unpinned = min(sys.getrefcount(data) for data in [bytes([1]) * 2])  # the same references
+    pinned = sum(len(data) for data in sent if sys.getrefcount(data) > unpinned)
+    assert pinned <= 2 * (1 << 20) + chunk_bytes
+    assert buffer.read(after_seq=chunks - 1, max_bytes=None)[0][0].seq == chunks
 
 
 def test_long_poll_condition() -> None:
