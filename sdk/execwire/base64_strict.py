@@ -16,7 +16,14 @@ from typing import Final
 
 import pybase64
 
-__all__ = ["Base64DecodeError", "decode", "decode_span", "encode", "encode_framed"]
+__all__ = [
+    "Base64DecodeError",
+    "decode",
+    "decode_span",
+    "encode",
+    "encode_framed",
+    "trailing_bits_are_zero",
+]
 
 _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _VALUE = {symbol: index for index, symbol in enumerate(_ALPHABET)}
@@ -62,7 +69,7 @@ def decode(text: str | bytes) -> bytes:
                 pass
             else:
                 tail = text[-4:]
-                if _trailing_bits_are_zero(tail.encode("ascii") if isinstance(tail, str) else tail):
+                if trailing_bits_are_zero(tail.encode("ascii") if isinstance(tail, str) else tail):
                     return decoded
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     return _decode_exact(raw)
@@ -83,12 +90,14 @@ def decode_span(buffer: bytes, start: int, end: int) -> bytes | None:
         data = pybase64.b64decode(memoryview(buffer)[start:end], validate=True)
     except (binascii.Error, ValueError):
         return None
-    if not _trailing_bits_are_zero(buffer[max(start, end - 4) : end]):
+    if not trailing_bits_are_zero(buffer[max(start, end - 4) : end]):
         return None  # non-canonical: the reference rejects it, so must we
     return data
 
 
-def _trailing_bits_are_zero(raw: bytes) -> bool:
+def trailing_bits_are_zero(raw: bytes) -> bool:
+    """Whether the last quad `raw` (valid base64) leaves its spare bits zero, as canonical
+    base64 must; a quad without padding has none."""
     if not raw:
         return True
     pads = 2 if raw.endswith(b"==") else 1 if raw.endswith(b"=") else 0

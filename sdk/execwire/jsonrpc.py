@@ -194,12 +194,9 @@ def decode_output(
     return process_id, seq, _STREAMS[stream], data
 
 
-def file_response_span(message: bytes) -> tuple[int, int, int] | None:
-    """`(request_id, start, end)` of an answer written as
-    `{"id":<int>,"result":{"dataBase64":"<text>"}}`, `message[start:end]` being the text as
-    written; None for anything else. The text is not checked here (it can be 89 MB): only
-    once `base64_strict.decode_span` accepts it is it the JSON string's value byte for byte (the
-    base64 alphabet has no quote, backslash or control character)."""
+def _file_reply_head(message: bytes) -> tuple[int, int] | None:
+    """`(request_id, where the text starts)` when `message` opens like an answer carrying
+    only `dataBase64` (`{"id":<int>,"result":{"dataBase64":"`); None otherwise."""
     if not message.startswith(_RESULT_HEAD):
         return None
     key = message.find(_DATA_KEY, len(_RESULT_HEAD), len(_RESULT_HEAD) + 20 + len(_DATA_KEY))
@@ -208,7 +205,19 @@ def file_response_span(message: bytes) -> tuple[int, int, int] | None:
     request_id = _json_uint(message[len(_RESULT_HEAD) : key])
     if request_id is None:
         return None
-    start = key + len(_DATA_KEY)
+    return request_id, key + len(_DATA_KEY)
+
+
+def file_response_span(message: bytes) -> tuple[int, int, int] | None:
+    """`(request_id, start, end)` of an answer written as
+    `{"id":<int>,"result":{"dataBase64":"<text>"}}`, `message[start:end]` being the text as
+    written; None for anything else. The text is not checked here (it can be 89 MB): only
+    once `base64_strict.decode_span` accepts it is it the JSON string's value byte for byte (the
+    base64 alphabet has no quote, backslash or control character)."""
+    head = _file_reply_head(message)
+    if head is None:
+        return None
+    request_id, start = head
     end = _end_of(message)
     if not message.endswith(_TAIL, start, end):
         return None
@@ -257,17 +266,12 @@ class FileReplyDecoder:
         """A decoder for the message whose first fragment is `first`, or None when its
         head is not that of an answer carrying only `dataBase64`. The caller then feeds
         `first[len(decoder.head):]`."""
-        head_limit = len(_RESULT_HEAD) + 20 + len(_DATA_KEY)
-        opening = bytes(first[:head_limit])
-        if not opening.startswith(_RESULT_HEAD):
+        opening = bytes(first[: len(_RESULT_HEAD) + 20 + len(_DATA_KEY)])
+        head = _file_reply_head(opening)
+        if head is None:
             return None
-        key = opening.find(_DATA_KEY, len(_RESULT_HEAD))
-        if key < 0:
-            return None
-        request_id = _json_uint(opening[len(_RESULT_HEAD) : key])
-        if request_id is None:
-            return None
-        return cls(request_id, opening[: key + len(_DATA_KEY)])
+        request_id, start = head
+        return cls(request_id, opening[:start])
 
     def feed(self, fragment: bytes | memoryview, final: bool) -> bool:
         """Decode the next piece of the text (`final`: the message's last). False when the
@@ -331,15 +335,15 @@ class FileReplyDecoder:
         # validate=True allows padding at the end of `text` only: it must be the message's.
         if text[-1] == 0x3D and not last:
             return False
-        if last and base64_strict.decode_span(bytes(text[-4:]), 0, 4) is None:
-            return False  # non-canonical spare bits: the general path rejects them
+        if last and not base64_strict.trailing_bits_are_zero(bytes(text[-4:])):
+            return False  # non-canonical: the general path rejects it
         self._pieces.append(data)
         return True
 
     def reply(self) -> FileReply:
         """The answer, once a final fragment was fed successfully."""
-        data = self._pieces[0] if len(self._pieces) == 1 else b"".join(self._pieces)
-        return FileReply(self.request_id, data, self.head)
+        # One piece (the reference's single frame) is handed over as is, without a copy.
+        return FileReply(self.request_id, b"".join(self._pieces), self.head)
 
     def raw(self) -> bytes:
         """The message's bytes consumed so far (head, text, a partial quad or tail)."""

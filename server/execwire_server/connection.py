@@ -434,7 +434,8 @@ class Connection:
     async def fs_read_file(self, params: models.FsReadFileParams) -> models.FsReadFileResponse:
         """Read a whole file (as a model; requests are answered by `_read_file_reply`)."""
         self._filesystem_call(params.sandbox)
-        return await self._server.filesystem.read_file(params)
+        text = await self._server.filesystem.read_file_message(params, b"", b"")
+        return models.FsReadFileResponse(data_base64=text.decode("ascii"))
 
     async def _read_file_reply(self, request_id: int | str, params: models.FsReadFileParams) -> bytes:
         """`fs_read_file`'s reply, encoded: the same bytes `orjson` makes of the result,

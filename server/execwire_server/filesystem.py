@@ -463,10 +463,6 @@ def _remove_dir_all(path: bytes) -> None:
 # ------------------------------------------------------------------- the operations
 
 
-def _read_file(uri: str, no_follow: bool, limit: int) -> str:
-    return base64_strict.encode(_read_file_bytes(uri, no_follow, limit))
-
-
 def _read_file_message(uri: str, no_follow: bool, limit: int, prefix: bytes, suffix: bytes) -> bytes:
     return base64_strict.encode_framed(prefix, _read_file_bytes(uri, no_follow, limit), suffix)
 
@@ -697,18 +693,11 @@ class FileSystem:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, _guarded, function, *args)
 
-    async def read_file(self, params: models.FsReadFileParams) -> models.FsReadFileResponse:
-        """``fs/readFile``: the whole file as base64."""
-        data = await self._run(
-            _read_file, params.path, params.follow_symlinks is False, self._max_read_bytes
-        )
-        return models.FsReadFileResponse(data_base64=data)
-
     async def read_file_message(
         self, params: models.FsReadFileParams, prefix: bytes, suffix: bytes
     ) -> bytes:
-        """``fs/readFile`` as `prefix + base64 + suffix`: the file's base64 is written
-        straight into the message that carries it (built once, off the event loop)."""
+        """``fs/readFile``: the whole file as base64, written straight into the message
+        that carries it, between `prefix` and `suffix` (built once, off the event loop)."""
         return await self._run(
             _read_file_message,
             params.path,

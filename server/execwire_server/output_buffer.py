@@ -85,8 +85,8 @@ class OutputBuffer:
             self._evicted_bytes += evicted
             self._head += 1
         # Evicted chunks must not stay referenced: with 1 MiB chunks, a thousand of them
-        # would pin a gigabyte. Dropping the head once it holds as many bytes as are
-        # retained (or half the list) keeps that garbage within the budget, O(1) amortized.
+        # would pin a gigabyte. Dropping the head once it holds the byte budget's worth (or
+        # half the list) keeps that garbage within the budget, O(1) amortized.
         if self._head and (self._evicted_bytes >= self._max_bytes or self._head * 2 > len(self._chunks)):
             del self._chunks[: self._head]
             self._head = 0

@@ -17,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from pydantic import BaseModel
 
@@ -120,6 +121,8 @@ async def call(fs: FileSystem, root: Path, method: str, params: dict[str, Any]) 
     model, name = _METHODS[method]
     parsed = model.model_validate({key: _resolve(value, root) for key, value in params.items()})
     try:
+        if name == "read_file":  # the server writes the base64 straight into its reply
+            return orjson.loads(await fs.read_file_message(parsed, b'{"dataBase64":"', b'"}'))
         result = await getattr(fs, name)(parsed)
     except RpcError as error:
         return (error.code, error.message)

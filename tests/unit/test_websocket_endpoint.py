@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import struct
 from types import SimpleNamespace
 from typing import Any
@@ -364,3 +365,29 @@ def test_picows_logger_drops_raw_handshake_dumps(caplog: pytest.LogCaptureFixtur
         adapter.info("connected")
     assert "s3cr3t" not in caplog.text
     assert "<redacted>" in caplog.text and "connected" in caplog.text
+
+
+# -- proxies -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("environment", "secure", "expected"),
+    [
+        ({}, False, None),
+        ({"http_proxy": "http://proxy:3128"}, False, "http://proxy:3128"),
+        ({"http_proxy": "http://proxy:3128"}, True, None),  # wss does not take an http proxy
+        ({"https_proxy": "http://tls:3128", "http_proxy": "http://p:1"}, False, "http://tls:3128"),
+        ({"socks_proxy": "socks5://s:1080", "https_proxy": "http://tls:3128"}, True, "socks5://s:1080"),
+        ({"socks_proxy": "http://s:1080"}, False, "socks5h://s:1080"),  # curl's socks spelling
+        ({"http_proxy": "http://proxy:3128", "no_proxy": "example.com"}, False, None),
+    ],
+)
+def test_the_system_proxy_is_chosen_as_websockets_chooses_it(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], secure: bool, expected: str | None
+) -> None:
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert websocket._proxy_for(secure, "example.com", 443 if secure else 80) == expected

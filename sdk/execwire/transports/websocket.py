@@ -178,13 +178,8 @@ class WebSocketEndpoint(WSListener):
         elif kind == WSMsgType.TEXT or kind == WSMsgType.BINARY:
             if self._fragments is not None or self._file_reply is not None:
                 self._fail(WSCloseCode.PROTOCOL_ERROR, "expected a continuation frame")
-            elif (
-                kind == WSMsgType.TEXT
-                and self._decode_file_replies
-                and (frame.payload_size >= FILE_REPLY_MIN_BYTES or not frame.fin)
-                and self._start_file_reply(frame)
-            ):
-                pass
+            elif self._start_file_reply(kind, frame):
+                return
             elif frame.fin:
                 self._deliver(frame.get_payload_as_bytes())
             else:
@@ -226,8 +221,13 @@ class WebSocketEndpoint(WSListener):
             return False
         return True
 
-    def _start_file_reply(self, frame: WSFrame) -> bool:
-        """Decode `frame` as the start of an `fs/readFile` answer; False: it is not one."""
+    def _start_file_reply(self, kind: WSMsgType, frame: WSFrame) -> bool:
+        """Decode `frame` as the start of an `fs/readFile` answer, when this endpoint does
+        and the message may be a large one; False: taken as any other message."""
+        if not self._decode_file_replies or kind != WSMsgType.TEXT:
+            return False
+        if frame.fin and frame.payload_size < FILE_REPLY_MIN_BYTES:
+            return False
         payload = frame.get_payload_as_memoryview()
         decoder = FileReplyDecoder.start(payload)
         if decoder is None or not decoder.feed(payload[len(decoder.head) :], frame.fin):
@@ -464,7 +464,7 @@ class WebSocketTransport(WebSocketEndpoint):
             await self._disconnected.wait()
 
 
-def _proxy_for(url: str, secure: bool, host: str, port: int) -> str | None:
+def _proxy_for(secure: bool, host: str, port: int) -> str | None:
     """The system proxy for this URL, chosen as websockets does (a SOCKS proxy first)."""
     if urllib.request.proxy_bypass(f"{host}:{port}"):
         return None
@@ -532,7 +532,7 @@ class WebSocketConnector:
                     enable_auto_pong=True,
                     max_frame_size=transport.max_frame_size,
                     read_buffer_init_size=256 << 10,
-                    proxy=_proxy_for(self._url, parsed.is_secure, parsed.host, parsed.port),
+                    proxy=_proxy_for(parsed.is_secure, parsed.host, parsed.port),
                 )
         except WSInvalidStatusError as error:
             status = int(error.response.status) if error.response is not None else 0

@@ -1,11 +1,14 @@
-"""Large `fs/writeFile` requests (the server's bulk path) answer exactly like small ones."""
+"""The server's bulk paths answer exactly like the general ones: large `fs/writeFile`
+requests (cut out of the message) and `fs/readFile` replies (written straight into it)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+import orjson
 import pybase64
+import websockets
 
 from .rawclient import ServerProcess, connect
 
@@ -64,3 +67,22 @@ async def test_large_invalid_data_gets_the_reference_error(
     assert missing_directory["error"]["code"] == -32004
     assert sandboxed["error"]["code"] == -32602
     assert not any(tmp_path.iterdir())
+
+
+async def test_read_file_replies_are_what_encoding_the_result_gives(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    """Byte for byte, whatever the request id and the size (the reply is not parsed here)."""
+    (tmp_path / "big").write_bytes(DATA)
+    (tmp_path / "empty").write_bytes(b"")
+    async with websockets.connect(server.url, compression=None, max_size=None) as ws:
+        await ws.send(orjson.dumps({"id": 0, "method": "initialize", "params": {"clientName": "t"}}))
+        await ws.recv()
+        await ws.send(orjson.dumps({"method": "initialized", "params": {}}))
+        for request_id, name, data in [(1, "big", DATA), ("a\"b", "empty", b""), (2**63 - 1, "big", DATA)]:
+            path = f"file://{tmp_path}/{name}"
+            request = {"id": request_id, "method": "fs/readFile", "params": {"path": path}}
+            await ws.send(orjson.dumps(request))
+            reply = await ws.recv(decode=False)
+            expected = {"id": request_id, "result": {"dataBase64": pybase64.b64encode(data).decode()}}
+            assert reply == orjson.dumps(expected)
