@@ -387,6 +387,7 @@ class ExecutorMux:
         if self.in_cooldown(now):
             return
         self._failures += 1
+        logger.debug("relay handshake failure (%s), %d in a row", noise_reason, self._failures)
         if self._failures >= self._limits.failure_budget:
             logger.warning("pausing Noise relay handshakes after repeated failures")
             self._failures = 0

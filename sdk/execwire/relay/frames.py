@@ -23,7 +23,6 @@ from .errors import InvalidFrame
 __all__ = [
     "FRAME_VERSION",
     "MAX_FRAME_LEN",
-    "MAX_RESET_REASON_LEN",
     "MAX_STREAM_ID_LEN",
     "RESET_REASON",
     "Frame",
@@ -49,7 +48,6 @@ RESET_REASON: Final = "noise_relay_protocol_error"
 MAX_STREAM_ID_LEN: Final = 128
 """Emit at most this many bytes; older reference validators refuse longer ids."""
 
-MAX_RESET_REASON_LEN: Final = 256
 
 _U32_MAX: Final = 2**32 - 1
 
@@ -171,20 +169,22 @@ def decode_frame(raw: bytes) -> Frame:
     kind = FrameKind(which)
     ack, ack_bits = message.ack, message.ack_bits
     if kind is FrameKind.DATA:
+        # Each read of a bytes field copies it (upb): every field is read once.
         data = message.data
-        if data.segment_index != 0 or data.segment_count != 1 or not data.payload:
+        payload = data.payload
+        if data.segment_index != 0 or data.segment_count != 1 or not payload:
             raise InvalidFrame("relay data frame is missing required fields", stream_id)
-        return Frame(
-            stream_id, kind, ack=ack, ack_bits=ack_bits, seq=data.seq, payload=data.payload
-        )
+        return Frame(stream_id, kind, ack=ack, ack_bits=ack_bits, seq=data.seq, payload=payload)
     if kind is FrameKind.HANDSHAKE:
-        if not message.handshake.payload:
+        payload = message.handshake.payload
+        if not payload:
             raise InvalidFrame("relay handshake frame has an empty payload", stream_id)
-        return Frame(stream_id, kind, ack=ack, ack_bits=ack_bits, payload=message.handshake.payload)
+        return Frame(stream_id, kind, ack=ack, ack_bits=ack_bits, payload=payload)
     if kind is FrameKind.RESET:
-        if not message.reset.reason:
+        reason = message.reset.reason
+        if not reason:
             raise InvalidFrame("relay reset frame has an empty reason", stream_id)
-        return Frame(stream_id, kind, ack=ack, ack_bits=ack_bits, reason=message.reset.reason)
+        return Frame(stream_id, kind, ack=ack, ack_bits=ack_bits, reason=reason)
     if kind is FrameKind.RESUME:
         return Frame(stream_id, kind, ack=ack, ack_bits=ack_bits, next_seq=message.resume.next_seq)
     return Frame(stream_id, kind, ack=ack, ack_bits=ack_bits)

@@ -24,6 +24,7 @@ from execwire.protocol.registry import (
     ConnectResponse,
     RegisterRequest,
     RegisterResponse,
+    ValidateRequest,
 )
 from execwire.protocol.registry import RegistryError as ErrorBody
 
@@ -272,11 +273,13 @@ class RegistryClient:
         Errors and refusals are logged and give False. A refused answer's body is never
         read: it might echo the authorization.
         """
-        body = {
-            "executor_registration_id": registration_id,
-            "harness_public_key": harness_public_key.to_json(),
-            "harness_key_authorization": authorization,
-        }
+        body = ValidateRequest.model_validate(
+            {
+                "executor_registration_id": registration_id,
+                "harness_public_key": harness_public_key.to_json(),
+                "harness_key_authorization": authorization,
+            }
+        ).to_wire()
         headers = self._headers()
         headers["x-codex-noise-stream-id"] = stream_id
         try:

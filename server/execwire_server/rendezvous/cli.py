@@ -214,7 +214,7 @@ async def _run(
         host=host,
         port=port,
         public_url=args.public_url,
-        faults=faults if faults.active else None,
+        faults=faults,
         harness_credential_ttl=args.harness_credential_ttl,
         executor_credential_ttl=args.executor_credential_ttl,
         authorization_ttl=args.authorization_ttl,

@@ -12,6 +12,7 @@ from typing import Final
 from google.protobuf.message import DecodeError
 
 from execwire.protocol.codex.exec_server.relay.v1 import relay_pb2
+from execwire.relay import frames
 from execwire.relay.frames import FRAME_VERSION, FrameKind
 from execwire.relay.frames import MAX_STREAM_ID_LEN as MAX_STREAM_ID_BYTES
 
@@ -61,7 +62,4 @@ def inspect_frame(data: bytes) -> FrameInfo | None:
 
 def reset_frame(stream_id: str, reason: str) -> bytes:
     """Encode ``Reset{reason}`` for ``stream_id`` (version 1, no ack state)."""
-    frame = relay_pb2.RelayMessageFrame(
-        version=FRAME_VERSION, stream_id=stream_id, reset=relay_pb2.RelayReset(reason=reason)
-    )
-    return frame.SerializeToString()
+    return frames.reset_frame(stream_id, reason).encode()

@@ -162,11 +162,6 @@ class RoutingTable:
         env = self._environments.get(environment_id)
         return env.executor if env is not None else None
 
-    def harnesses(self, environment_id: str) -> list[Endpoint]:
-        """The attached harness endpoints of an environment."""
-        env = self._environments.get(environment_id)
-        return list(env.harnesses) if env is not None else []
-
     def owner(self, environment_id: str, stream_id: str) -> Endpoint | None:
         """The harness that claims ``stream_id``, if any."""
         env = self._environments.get(environment_id)
@@ -225,17 +220,11 @@ class RoutingTable:
         """Forget a closed harness socket and synthesize Resets for the streams it claimed."""
         env = self._environments.get(endpoint.environment_id)
         claims = list(endpoint.claims)
-        endpoint.claims.clear()
-        endpoint.closing = True
         if env is None:
+            endpoint.claims.clear()
+            endpoint.closing = True
             return HarnessDetached(None)
-        env.harnesses.pop(endpoint, None)
-        for stream_id in claims:
-            if env.streams.get(stream_id) is endpoint:
-                del env.streams[stream_id]
-        had_held = any(held.source is endpoint for held in env.held)
-        if had_held:
-            env.held = deque(held for held in env.held if held.source is not endpoint)
+        self._evict(env, endpoint)
         executor = env.executor
         self._forget_if_idle(endpoint.environment_id, env)
         if executor is None or executor.closing or not claims:

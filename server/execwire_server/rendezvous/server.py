@@ -41,6 +41,7 @@ from execwire.protocol.registry import (
     ValidateResponse,
 )
 from execwire.relay.noise import NoiseError, NoisePublicKey
+from execwire.relay.registry import SECURITY_PROFILE
 
 from .credentials import Credential, CredentialError, CredentialSigner, Role, SingleUseLedger
 from .faults import Direction, FaultConfig, FaultInjector
@@ -67,7 +68,6 @@ __all__ = [
 
 logger = logging.getLogger("execwire_server.rendezvous")
 
-SECURITY_PROFILE: Final = "noise_hybrid_ik_v1"
 MAX_MESSAGE_BYTES: Final = 256 * 1024
 """The reference's websocket frame and message limit on relay sockets."""
 PING_INTERVAL: Final = 30.0
@@ -309,7 +309,6 @@ class Rendezvous:
         public_url: str | None = None,
         faults: FaultConfig | None = None,
         capture: bool | CaptureHook = False,
-        secret: bytes | None = None,
         harness_credential_ttl: float = DEFAULT_HARNESS_CREDENTIAL_TTL,
         executor_credential_ttl: float = DEFAULT_EXECUTOR_CREDENTIAL_TTL,
         authorization_ttl: float = DEFAULT_AUTHORIZATION_TTL,
@@ -328,10 +327,9 @@ class Rendezvous:
         self._max_message_bytes = max_message_bytes
         self.registry = Registry(authorization_ttl=authorization_ttl)
         self.routing = RoutingTable()
-        self._signer = CredentialSigner(secret)
+        self._signer = CredentialSigner()
         self._used = SingleUseLedger()
         self._faults = FaultInjector(faults) if faults is not None and faults.active else None
-        self._faults_config = faults
         self._capture_hook: CaptureHook | None = capture if callable(capture) else None
         self._capture = bool(capture)
         self.captured: list[CapturedFrame] = []
@@ -755,9 +753,9 @@ class Rendezvous:
         outcome = faults.apply(link.direction, destination, stream_id, data)
         for frame in outcome.send:
             link.send(frame, info, faults.delay(link.direction, destination, stream_id))
-        if outcome.held is not None and self._faults_config is not None:
+        if outcome.held is not None:
             asyncio.get_running_loop().call_later(
-                self._faults_config.reorder_max_hold,
+                faults.config.reorder_max_hold,
                 self._release_held,
                 link,
                 stream_id,
