@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+BENCH_INSTALLED := $(VENV)/.bench-installed
 
 .PHONY: install codegen check-codegen lint typecheck test demo bench interop clean
 
@@ -36,10 +37,12 @@ demo: install
 	$(PY) examples/demo.py
 
 ## Benchmark against the reference, asyncssh and floors; options: make bench BENCH_ARGS="--only exec".
-bench: install
-	@[ $(VENV)/.bench-installed -nt pyproject.toml ] || \
-		{ $(PY) -m pip install --quiet -e '.[bench]' && touch $(VENV)/.bench-installed; }
+bench: $(BENCH_INSTALLED)
 	$(PY) -m bench $(BENCH_ARGS)
+
+$(BENCH_INSTALLED): $(INSTALLED)
+	$(PY) -m pip install --quiet -e '.[bench]'
+	touch $(BENCH_INSTALLED)
 
 ## Compare our server with the pinned reference (installs @openai/codex@0.169.0 into .cache/).
 interop: install

@@ -4,8 +4,8 @@ Back ends (`bench.backends`):
 
 * ``execwire``  our server (``execwire-server``), driven by our SDK (`execwire.Executor`);
 * ``reference`` ``codex exec-server`` 0.169.0, driven by the same SDK code;
-* ``relay``     our server through the rendezvous with Noise (skipped until remote mode
-  is reachable from the SDK; see `bench.backends.execserver.RelayBackend`);
+* ``relay``     our server through the rendezvous with Noise, the SDK's `RelayConnector`
+  (`bench.backends.execserver.RelayBackend`);
 * ``asyncssh``  asyncssh against a throwaway local OpenSSH server (`bench.sshd`);
 * ``local``     the floor: `asyncio.create_subprocess_exec`, and a loopback websocket echo.
 

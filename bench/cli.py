@@ -154,11 +154,6 @@ def _meta(args: argparse.Namespace) -> dict[str, object]:
 
 async def _setup(backend: Backend, context: RunContext) -> BackendStatus:
     status = BackendStatus(backend.name, backend.label)
-    reason = backend.skip_reason()
-    if reason is not None:
-        status.status, status.reason = "skipped", reason
-        _log(f"bench: {backend.name}: skipped: {reason}")
-        return status
     _log(f"bench: {backend.name}: setting up")
     try:
         await backend.setup(context)
@@ -234,19 +229,15 @@ async def _measure(
 ) -> None:
     """Set up every back end, then run each group on each back end (a fresh server each)."""
     ready: list[Backend] = []
-    try:
-        for backend in backends:
-            status = await _setup(backend, context)
-            results.backends.append(status)
-            if status.status == "ok":
-                ready.append(backend)
-        for group in groups:
-            for backend in ready:
-                if group in backend.groups:
-                    await _run_group(results, backend, group, context, quick)
-    finally:
+    for backend in backends:
+        status = await _setup(backend, context)
+        results.backends.append(status)
+        if status.status == "ok":
+            ready.append(backend)
+    for group in groups:
         for backend in ready:
-            await backend.teardown()
+            if group in backend.groups:
+                await _run_group(results, backend, group, context, quick)
 
 
 def _write_outputs(results: Results, output: Path, publish: bool) -> list[Path]:

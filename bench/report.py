@@ -36,7 +36,7 @@ COLORS = {
 class BackendStatus:
     name: str
     label: str
-    status: Literal["ok", "skipped", "unavailable"] = "ok"
+    status: Literal["ok", "unavailable"] = "ok"
     reason: str | None = None
     versions: dict[str, str] = field(default_factory=dict)
 
@@ -101,8 +101,6 @@ def _cell(results: Results, metric: str, backend: str) -> str:
     if value is not None:
         return fmt(value)
     status = next(b for b in results.backends if b.name == backend)
-    if status.status == "skipped":
-        return "skip"
     group = METRICS[metric].group
     if status.status == "unavailable" or any(
         f.backend == backend and f.group == group for f in results.failures

@@ -85,15 +85,8 @@ class Backend(ABC):
     groups: frozenset[str]
     """The workload groups it takes part in."""
 
-    def skip_reason(self) -> str | None:
-        """Why this back end cannot run at all yet (cheap check, before `setup`)."""
-        return None
-
     async def setup(self, context: RunContext) -> None:  # noqa: B027 (optional hook)
         """Once per run: install and prepare (raise `BackendUnavailable` with a reason)."""
-
-    async def teardown(self) -> None:  # noqa: B027 (optional hook)
-        """Once per run, after the last group."""
 
     @abstractmethod
     def serving(self, context: RunContext, group: str) -> AbstractAsyncContextManager[Server]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import os
 import secrets
 import subprocess
@@ -73,15 +72,14 @@ class SdkServer:
     """A running exec-server, reached through connectors from `connector`."""
 
     process: ServerProcess
+    """The server (for the relay: the executor; the rendezvous is infrastructure)."""
     connector: Callable[[], Connector]
+    message_limit: int | None = None
+    """None: answers of any size (a plain websocket); the relay carries at most 64 MiB."""
 
     @property
     def pid(self) -> int | None:
         return self.process.pid
-
-    @property
-    def message_limit(self) -> int | None:
-        return None  # both servers send answers of any size over a plain websocket
 
     async def connect(self) -> Client:
         return SdkClient(await Executor.open(self.connector()))
@@ -162,41 +160,12 @@ RELAY_ENVIRONMENT = "bench"
 RELAY_READY_TIMEOUT = 30.0
 
 
-def relay_connector(registry_url: str, environment_id: str, token: str) -> Connector:
-    """The SDK's connector through the registry (`POST /connect`) and the rendezvous,
-    with the Noise handshake: the only client-side difference from the direct back ends."""
-    return RelayConnector(registry_url, environment_id, token=token)
-
-
-@dataclass
-class RelayServer:
-    """`execwire-server --remote` registered with a local rendezvous."""
-
-    executor: ServerProcess
-    rendezvous: ServerProcess
-    token: str
-
-    @property
-    def pid(self) -> int | None:
-        return self.executor.pid  # the rendezvous is infrastructure, not the server
-
-    @property
-    def message_limit(self) -> int | None:
-        return RELAY_MAX_MESSAGE  # relay framing carries at most 64 MiB a message
-
-    def connector(self) -> Connector:
-        return relay_connector(self.rendezvous.url, RELAY_ENVIRONMENT, self.token)
-
-    async def connect(self) -> Client:
-        return SdkClient(await Executor.open(self.connector()))
-
-
 class RelayBackend(Backend):
     """Our server in remote mode, reached through the rendezvous (Noise end to end).
 
     Server side: `execwire-rendezvous` (registry + rendezvous on one port) and
     `execwire-server --remote URL --environment-id bench`, the registration bearer on
-    stdin. Client side: the SDK's `RelayConnector` (`relay_connector`), through
+    stdin. Client side: the SDK's `RelayConnector` (with the Noise handshake), through
     the same `SdkClient` as the other exec-server back ends. With many clients, all their
     streams share the executor's one socket to the rendezvous (the `concurrency` group is
     the "128 concurrent streams on one executor socket" case).
@@ -206,11 +175,6 @@ class RelayBackend(Backend):
     label = "execwire-server --remote via execwire-rendezvous (Noise), execwire SDK"
     # Not `fanout`: an executor socket carries at most 128 streams (the reference's limit).
     groups = EXEC_SERVER_GROUPS - {"fanout"}
-
-    def skip_reason(self) -> str | None:
-        if importlib.util.find_spec("execwire_server.rendezvous") is None:
-            return "execwire-rendezvous (remote mode) is not available"
-        return None
 
     @contextlib.asynccontextmanager
     async def serving(self, context: RunContext, group: str) -> AsyncIterator[Server]:
@@ -254,12 +218,16 @@ class RelayBackend(Backend):
                 url_prefix=None,
             ) as executor,
         ):
-            server = RelayServer(executor, rendezvous, token)
+            server = SdkServer(
+                executor,
+                lambda: RelayConnector(rendezvous.url, RELAY_ENVIRONMENT, token=token),
+                RELAY_MAX_MESSAGE,
+            )
             await _until_reachable(server)
             yield server
 
 
-async def _until_reachable(server: RelayServer) -> None:
+async def _until_reachable(server: SdkServer) -> None:
     """Until a session can be opened (the executor registers asynchronously)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + RELAY_READY_TIMEOUT
@@ -267,10 +235,10 @@ async def _until_reachable(server: RelayServer) -> None:
         try:
             client = await server.connect()
         except ExecWireError as error:
-            if server.executor.proc.returncode is not None or loop.time() > deadline:
+            if server.process.proc.returncode is not None or loop.time() > deadline:
                 raise ServerFailed(
                     f"the remote executor is not reachable: {error}; "
-                    f"log: {server.executor.log_tail()!r}"
+                    f"log: {server.process.log_tail()!r}"
                 ) from error
             await asyncio.sleep(0.1)
             continue

@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import shlex
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 from importlib import metadata
 
 import asyncssh
@@ -68,11 +67,17 @@ class SshClient:
         await self._connection.wait_closed()
 
 
-@dataclass
 class SshServer:
-    process: ServerProcess
-    port: int
-    keys: sshd.SshKeys
+    """A running sshd; the client key and known host are loaded once, not per connection
+    (the exec-server back ends do no such per-connection file work either)."""
+
+    def __init__(self, process: ServerProcess, port: int, keys: sshd.SshKeys) -> None:
+        self.process = process
+        self.port = port
+        self._client_keys = [asyncssh.read_private_key(keys.user_key)]
+        self._known_hosts = asyncssh.import_known_hosts(
+            f"[{sshd.HOST}]:{port} {keys.host_public_key}\n"
+        )
 
     @property
     def pid(self) -> int | None:
@@ -87,10 +92,8 @@ class SshServer:
             sshd.HOST,
             port=self.port,
             username="root",
-            client_keys=[str(self.keys.user_key)],
-            known_hosts=asyncssh.import_known_hosts(
-                f"[{sshd.HOST}]:{self.port} {self.keys.host_public_key}\n"
-            ),
+            client_keys=self._client_keys,
+            known_hosts=self._known_hosts,
             agent_path=None,
             config=[],
         )
