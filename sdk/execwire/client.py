@@ -811,9 +811,13 @@ class ExecServerClient(ClientStubs):
         self._check_usable()
         request_id = next(self._ids)
         message = encode(request_id)
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         pending = _PendingRequest(
-            method, result_type, future, message, via is not None, file_result
+            method,
+            result_type,
+            asyncio.get_running_loop().create_future(),
+            message,
+            via is not None,
+            file_result,
         )
         del message  # a large request is held once, by `pending`
         self._pending[request_id] = pending
@@ -829,6 +833,9 @@ class ExecServerClient(ClientStubs):
                 ) from None
         finally:
             self._pending.pop(request_id, None)
+            # An error's traceback holds this frame, and `pending` holds the error (in its
+            # future): dropping it keeps that cycle from waiting for the cyclic GC.
+            del pending
 
     async def _exchange(self, pending: _PendingRequest, via: Transport | None) -> Any:
         if via is None:
@@ -846,7 +853,10 @@ class ExecServerClient(ClientStubs):
             # The reader notices the loss too; the reconnect re-sends or fails this request.
         if not pending.retry_safe:
             pending.message = b""  # never re-sent: do not keep a large request alive
-        return await pending.future
+        try:
+            return await pending.future
+        finally:
+            del pending  # see `_call`
 
     async def _await_ready(self) -> None:
         while self._state is not _State.READY:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .allocator import DEFAULT_RETAIN_MIB, retain_freed_memory
+from .collector import quiet_garbage_collector
 from .listen_address import parse_ip_and_port
 from .remote import DEFAULT_STREAM_IDLE_TIMEOUT, RegistryClient, RemoteExecutor
 from .server import ExecServer
@@ -217,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         print("execwire-server: --retain-freed-memory must not be negative", file=sys.stderr)
         return 2
     retain_freed_memory(args.retain_freed_memory)
+    quiet_garbage_collector()
     if args.remote is not None:
         try:
             registry = _remote_registry(args)

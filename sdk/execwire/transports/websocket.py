@@ -263,10 +263,14 @@ class WebSocketEndpoint(WSListener):
         self._end()
         self._writable.set()  # wake senders: they find the connection gone
         self._disconnected.set()
-        if self._keepalive is not None:
-            self._keepalive.cancel()
-        if self._close_timer is not None:
-            self._close_timer.cancel()
+        # Dropping the references matters: a cancelled keepalive task holds its traceback,
+        # whose frame holds this endpoint, and that cycle would wait for the cyclic GC.
+        keepalive, self._keepalive = self._keepalive, None
+        if keepalive is not None:
+            keepalive.cancel()
+        close_timer, self._close_timer = self._close_timer, None
+        if close_timer is not None:
+            close_timer.cancel()
 
     def pause_writing(self) -> None:
         self._writable.clear()
