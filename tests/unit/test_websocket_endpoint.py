@@ -7,6 +7,9 @@ import asyncio
 import logging
 import os
 import struct
+import sys
+import urllib.request
+from random import Random
 from types import SimpleNamespace
 from typing import Any
 
@@ -380,6 +383,11 @@ def test_picows_logger_drops_raw_handshake_dumps(caplog: pytest.LogCaptureFixtur
         ({"socks_proxy": "socks5://s:1080", "https_proxy": "http://tls:3128"}, True, "socks5://s:1080"),
         ({"socks_proxy": "http://s:1080"}, False, "socks5h://s:1080"),  # curl's socks spelling
         ({"http_proxy": "http://proxy:3128", "no_proxy": "example.com"}, False, None),
+        ({"HTTPS_PROXY": "http://upper:3128"}, True, "http://upper:3128"),
+        ({"HTTPS_PROXY": "http://upper:3128", "https_proxy": "http://lower:1"}, True, "http://lower:1"),
+        ({"HTTPS_PROXY": "http://upper:3128", "https_proxy": ""}, True, None),  # empty unsets
+        ({"HTTP_PROXY": "http://p:1", "NO_PROXY": "*"}, False, None),
+        ({"HTTP_PROXY": "http://p:1", "REQUEST_METHOD": "GET"}, False, None),  # CGI: httpoxy
     ],
 )
 def test_the_system_proxy_is_chosen_as_websockets_chooses_it(
@@ -391,3 +399,27 @@ def test_the_system_proxy_is_chosen_as_websockets_chooses_it(
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     assert websocket._proxy_for(secure, "example.com", 443 if secure else 80) == expected
+
+
+@pytest.mark.skipif(sys.platform in ("darwin", "win32"), reason="urllib reads system settings there")
+def test_proxy_variables_are_read_as_urllib_reads_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    names = [f"{scheme}_proxy" for scheme in ("ws", "wss", "socks", "https", "http", "no")]
+    choices = [None, "", "http://a:1", "http://b:2"]
+    random = Random(7)
+    for _ in range(300):
+        for name in list(os.environ):
+            if name.lower().endswith("_proxy") or name == "REQUEST_METHOD":
+                monkeypatch.delenv(name)
+        for name in names:
+            for spelling in (name, name.upper()):
+                value = random.choice(choices)
+                if value is not None:
+                    monkeypatch.setenv(spelling, value)
+        if random.random() < 0.2:
+            monkeypatch.setenv("REQUEST_METHOD", "GET")
+        expected = {
+            scheme: value
+            for scheme, value in urllib.request.getproxies_environment().items()
+            if f"{scheme}_proxy" in names
+        }
+        assert websocket._proxy_environment() == expected
