@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import sys
 from pathlib import Path
 
 from .rawclient import ServerProcess, connect, start_params
@@ -228,6 +229,30 @@ async def test_large_output_is_all_notified_and_retention_keeps_the_newest_mebib
         assert 1024 * 1024 - 8192 < len(retained) <= 1024 * 1024
         assert output.endswith(retained)
         assert read["chunks"][0]["seq"] > 1  # older output was evicted: a seq gap, no error
+
+
+_PIPE_SIZES = """
+import fcntl, os, sys, time
+F_GETPIPE_SZ = 1032
+before = fcntl.fcntl(1, F_GETPIPE_SZ)
+if sys.argv[1] == "stream":
+    os.write(1, b"x" * 65536)  # one write into the empty pipe: the server reads a full batch
+deadline = time.monotonic() + 10
+while sys.argv[1] == "stream" and fcntl.fcntl(1, F_GETPIPE_SZ) == before and time.monotonic() < deadline:
+    time.sleep(0.01)
+os.write(1, f"|{before} {fcntl.fcntl(1, F_GETPIPE_SZ)}".encode())
+"""
+
+
+async def test_a_pipe_grows_once_its_producer_streams(server: ServerProcess) -> None:
+    async with connect(server.url) as client:
+        await client.initialize()
+        for mode in ("quiet", "stream"):
+            argv = [sys.executable, "-c", _PIPE_SIZES, mode]
+            await client.result("process/start", start_params(mode, argv))
+            await client.wait_closed_process(mode, timeout=30)
+        assert client.output("quiet") == b"|65536 65536"
+        assert client.output("stream") == b"x" * 65536 + b"|65536 1048576"
 
 
 async def test_finished_processes_are_reaped(server: ServerProcess) -> None:
