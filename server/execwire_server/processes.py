@@ -251,12 +251,21 @@ class ManagedProcess:
                     chunk = self.buffer.append(stream, piece)
                     self._wake_waiters()
                     await self._sink.publish(output_message(self._id_json, chunk.seq, stream, piece))
-        finally:
-            self._mark_quiet(stream)
-            if close_fd:
-                os.close(fd)
-            self._pumps.pop(stream, None)
-            self._maybe_close()
+        except BaseException:
+            closed = self._end_pump(stream, fd, close_fd)
+            if closed is not None:
+                self._spawn_task(self._sink.publish(closed))
+            raise
+        closed = self._end_pump(stream, fd, close_fd)
+        if closed is not None:
+            await self._sink.publish(closed)
+
+    def _end_pump(self, stream: Stream, fd: int, close_fd: bool) -> bytes | None:
+        self._mark_quiet(stream)
+        if close_fd:
+            os.close(fd)
+        self._pumps.pop(stream, None)
+        return self._maybe_close()
 
     async def _readable(self, fd: int) -> None:
         future: asyncio.Future[None] = self._loop.create_future()
@@ -303,15 +312,21 @@ class ManagedProcess:
             await asyncio.sleep(KILLED_STREAM_GRACE_SECONDS)
             for pump in list(self._pumps.values()):
                 pump.cancel()
-        self._maybe_close()
+        closed = self._maybe_close()
+        if closed is not None:
+            # Queued right behind `exited` (no await between them): one write carries both.
+            await self._sink.publish(closed)
 
-    def _maybe_close(self) -> None:
-        if self.buffer.exited and not self._pumps and not self.buffer.closed:
-            seq = self.buffer.record_closed()
-            self._wake_waiters()
-            self._close_stdin()
-            self._spawn_task(self._sink.publish(closed_message(self._id_json, seq)))
-            self._on_closed(self)
+    def _maybe_close(self) -> bytes | None:
+        """Record `closed` once the exit is known and every stream has ended; returns the
+        notification for the caller to publish."""
+        if not (self.buffer.exited and not self._pumps and not self.buffer.closed):
+            return None
+        seq = self.buffer.record_closed()
+        self._wake_waiters()
+        self._close_stdin()
+        self._on_closed(self)
+        return closed_message(self._id_json, seq)
 
     # -- long poll ----------------------------------------------------------------------
 
