@@ -500,14 +500,6 @@ def _proxy_for(secure: bool, host: str, port: int) -> str | None:
                 proxy = "socks5h://" + proxy[len("http://") :]
             return proxy
     return None
-    proxies = urllib.request.getproxies()
-    for scheme in ("wss", "socks", "https") if secure else ("ws", "socks", "https", "http"):
-        proxy = proxies.get(scheme)
-        if proxy is not None:
-            if scheme == "socks" and proxy.startswith("http://"):
-                proxy = "socks5h://" + proxy[len("http://") :]
-            return proxy
-    return None
 
 
 class WebSocketConnector:
