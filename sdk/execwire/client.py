@@ -922,6 +922,8 @@ class ExecServerClient(ClientStubs):
         if span is None:
             return False
         request_id, start, end = span
+        if self._unawaited(request_id):
+            return True
         pending = self._file_result_pending(request_id)
         if pending is None:
             return False
@@ -934,6 +936,8 @@ class ExecServerClient(ClientStubs):
 
     def _on_file_reply(self, reply: jsonrpc.FileReply) -> bool:
         """An answer the transport decoded; false: not handled (no request takes it so)."""
+        if self._unawaited(reply.request_id):
+            return True
         pending = self._file_result_pending(reply.request_id)
         if pending is None:
             return False
@@ -941,9 +945,15 @@ class ExecServerClient(ClientStubs):
         pending.future.set_result(pending.file_result.from_data(reply.data))
         return True
 
+    def _unawaited(self, request_id: int) -> bool:
+        """No request waits for this answer any more (it timed out or was cancelled): it is
+        dropped, as `_on_reply` drops it, without being re-encoded or parsed again."""
+        pending = self._pending.get(request_id)
+        return pending is None or pending.future.done()
+
     def _file_result_pending(self, request_id: int) -> _PendingRequest | None:
         pending = self._pending.get(request_id)
-        if pending is None or pending.file_result is None or pending.future.done():
+        if pending is None or pending.file_result is None:
             return None
         return pending
 

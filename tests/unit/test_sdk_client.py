@@ -488,6 +488,43 @@ async def test_large_file_answers_are_decoded_from_the_bytes(monkeypatch: pytest
     await client.close()
 
 
+async def test_late_file_answers_are_dropped_unparsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = bytes(range(256)) * (6 << 10)  # 1.5 MiB, 2 MiB of base64
+    text = base64.b64encode(data).decode()
+
+    async def serve(conn: ServerSide) -> None:
+        await conn.handshake()
+        late = [await conn.request("fs/readFile"), await conn.request("fs/readFile")]
+        await asyncio.sleep(0.2)  # both requests have timed out
+        conn.reply(late[0], {"dataBase64": text})
+        head = orjson.dumps({"id": late[1]["id"], "result": {"dataBase64": ""}})[:-3]
+        conn._transport.to_client.put_nowait(jsonrpc.FileReply(late[1]["id"], data, head))
+        conn.reply(await conn.request("environment/info"), environment())
+
+    generally_decoded: list[int] = []
+    general = jsonrpc.decode
+
+    def spy(message: bytes | str) -> jsonrpc.InboundMessage:
+        generally_decoded.append(len(message))
+        return general(message)
+
+    def never(reply: jsonrpc.FileReply) -> bytes:
+        raise AssertionError("a late answer was rebuilt into a message")
+
+    monkeypatch.setattr(jsonrpc, "decode", spy)
+    monkeypatch.setattr(jsonrpc.FileReply, "to_message", never)
+    connector = ScriptedConnector(serve)
+    client = await ExecServerClient.open(connector, request_timeout=0.05)
+    for _ in range(2):
+        with pytest.raises(ExecTimeout):
+            await client.fs_read_file(models.FsReadFileParams(path="file:///data.bin"))
+    await asyncio.sleep(0.3)  # the late answers arrive
+    assert (await client.environment_info()).cwd == environment()["cwd"]
+    assert max(generally_decoded) < (1 << 20)
+    await connector.finished()
+    await client.close()
+
+
 async def test_write_bytes_sends_the_data_as_base64() -> None:
     data = bytes(range(256)) * 5000
     received: list[dict[str, Any]] = []
