@@ -88,10 +88,10 @@ MAX_AUTHORIZATION_LEN: Final = 4096
 """Largest harness authorization (UTF-8 bytes) the executor accepts in msg1."""
 
 _ACK_EVERY: Final = 4
+"""Records received in order since the last ack that make the next ack immediate."""
 
 BULK_WINDOW_BYTES: Final = 4 * 1024 * 1024
 """The executor's send window and the harness's receive buffer (see `StreamConfig`)."""
-"""Records received in order since the last ack that make the next ack immediate."""
 
 
 @dataclass(frozen=True, slots=True)
