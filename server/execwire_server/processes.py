@@ -192,8 +192,8 @@ class ManagedProcess:
             os.set_blocking(stdin_write, False)
             self._stdin_fd = stdin_write
         child.returncode = 0  # reaped through the pidfd below, never by Popen
-        self._start_pump("stdout", out_read, grow_pipe=True)
-        self._start_pump("stderr", err_read, grow_pipe=True)
+        self._start_pump("stdout", out_read)
+        self._start_pump("stderr", err_read)
         return child.pid
 
     def _spawn_pty(self, request: SpawnRequest, args: list[str]) -> int:
@@ -217,16 +217,17 @@ class ManagedProcess:
         child.returncode = 0
         os.set_blocking(master, False)
         self._stdin_fd = master
-        self._start_pump("pty", master, close_fd=False, grow_pipe=False)
+        self._start_pump("pty", master, close_fd=False)
         return child.pid
 
     # -- output -------------------------------------------------------------------------
 
-    def _start_pump(self, stream: Stream, fd: int, *, close_fd: bool = True, grow_pipe: bool) -> None:
+    def _start_pump(self, stream: Stream, fd: int, *, close_fd: bool = True) -> None:
         os.set_blocking(fd, False)
-        self._pumps[stream] = self._loop.create_task(self._pump(stream, fd, close_fd, grow_pipe))
+        self._pumps[stream] = self._loop.create_task(self._pump(stream, fd, close_fd))
 
-    async def _pump(self, stream: Stream, fd: int, close_fd: bool, grow_pipe: bool) -> None:
+    async def _pump(self, stream: Stream, fd: int, close_fd: bool) -> None:
+        grow_pipe = stream != "pty"
         try:
             while True:
                 chunk_bytes = self._sink.output_chunk_bytes

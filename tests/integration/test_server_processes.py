@@ -84,6 +84,29 @@ async def test_terminate_kills_the_whole_process_group(server: ServerProcess, tm
         assert not _alive(pid), f"process {pid} survived terminate"
 
 
+async def test_terminate_closes_a_process_whose_escaped_descendant_holds_its_pipes(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    pid_file = tmp_path / "escaped"
+    escape = f"import os, time; os.setsid(); open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
+    script = f"{sys.executable} -c \"{escape}\" & sleep 300"
+    async with connect(server.url) as client:
+        await client.initialize()
+        await client.result("process/start", start_params("held", ["/bin/sh", "-c", script]))
+        for _ in range(100):
+            if pid_file.exists() and pid_file.read_text():
+                break
+            await asyncio.sleep(0.05)
+        escaped = int(pid_file.read_text())
+        try:
+            assert (await client.result("process/terminate", {"processId": "held"})) == {"running": True}
+            await client.wait_closed_process("held", timeout=10)
+            assert _alive(escaped)  # its pipes were still open when `closed` was sent
+            assert [m["method"] for m in client.events("held")][-2:] == ["process/exited", "process/closed"]
+        finally:
+            os.kill(escaped, 9)
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
