@@ -38,6 +38,7 @@ __all__ = [
     "encode_notification",
     "encode_request",
     "encode_write_file",
+    "file_reply_frame",
     "file_response_span",
 ]
 
@@ -206,6 +207,12 @@ def _file_reply_head(message: bytes) -> tuple[int, int] | None:
     if request_id is None:
         return None
     return request_id, key + len(_DATA_KEY)
+
+
+def file_reply_frame(request_id: int | str) -> tuple[bytes, bytes]:
+    """What surrounds the base64 in the answer `{"id":..,"result":{"dataBase64":".."}}` to
+    an `fs/readFile` request: the bytes `orjson` writes, and `file_response_span` reads."""
+    return _RESULT_HEAD + orjson.dumps(request_id) + _DATA_KEY, _TAIL
 
 
 def file_response_span(message: bytes) -> tuple[int, int, int] | None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import logging
 import os
 from collections import deque
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import orjson
 
-from execwire import base64_strict, pathuri
+from execwire import base64_strict, jsonrpc, pathuri
 from execwire.protocol import models
 from execwire.protocol.methods import REQUESTS, RequestSpec
 
@@ -47,11 +46,6 @@ CONTROL_LANE: Final = frozenset(
     {"environment/info", "environment/status", "process/signal", "process/terminate"}
 )
 SANDBOX_REFUSAL: Final = "sandbox intent cannot be enforced on this executor"
-
-_WRITE_DATA: contextvars.ContextVar[bytes | None] = contextvars.ContextVar(
-    "execwire_write_data", default=None
-)
-"""The data of the `fs/writeFile` request a task serves, when `bulk` decoded it already."""
 
 
 class Transport(Protocol):
@@ -195,7 +189,10 @@ class Connection:
             if self._session is not None and self._session.attachment is not self:
                 self._abort("session resumed elsewhere")
                 return
-            message, write_data = await self._classify(raw)
+            if len(raw) >= bulk.BULK_MESSAGE_BYTES:
+                message, write_data = await self._classify_bulk(raw)
+            else:
+                message, write_data = jsonrpc_errors.explain(raw), None
             if isinstance(message, jsonrpc_errors.Malformed) and self._malformed_is_fatal:
                 self._abort(f"malformed message: {message.message}")
                 return
@@ -218,9 +215,9 @@ class Connection:
             if self._closing:
                 return
 
-    async def _classify(self, raw: bytes) -> tuple[jsonrpc_errors.Classified, bytes | None]:
-        """The message, and the decoded data of a large `fs/writeFile` (see `bulk`)."""
-        cut = bulk.cut_write_data(raw) if len(raw) >= bulk.BULK_MESSAGE_BYTES else None
+    async def _classify_bulk(self, raw: bytes) -> tuple[jsonrpc_errors.Classified, bytes | None]:
+        """A large message, and the decoded data when it is an `fs/writeFile` (see `bulk`)."""
+        cut = bulk.cut_write_data(raw)
         if cut is not None:
             loop = asyncio.get_running_loop()
             # None (not canonical base64): the general path reports the reference's error.
@@ -230,14 +227,9 @@ class Connection:
         return jsonrpc_errors.explain(raw), None
 
     async def _start_request(
-        self, request_id: int | str, method: str, raw_params: Any, write_data: bytes | None = None
+        self, request_id: int | str, method: str, raw_params: Any, write_data: bytes | None
     ) -> None:
-        # The task copies the context as it is created: only this request sees the data.
-        token = _WRITE_DATA.set(write_data)
-        try:
-            task = asyncio.create_task(self._handle_request(request_id, method, raw_params))
-        finally:
-            _WRITE_DATA.reset(token)
+        task = asyncio.create_task(self._handle_request(request_id, method, raw_params, write_data))
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
         concurrent = self._server.concurrent_requests > 1 and self._initialized
@@ -252,9 +244,11 @@ class Connection:
 
     # -- one request ---------------------------------------------------------------------
 
-    async def _handle_request(self, request_id: int | str, method: str, raw_params: Any) -> None:
+    async def _handle_request(
+        self, request_id: int | str, method: str, raw_params: Any, write_data: bytes | None
+    ) -> None:
         try:
-            reply = await self._serve(request_id, method, raw_params)
+            reply = await self._serve(request_id, method, raw_params, write_data)
         except RpcError as error:
             await self._reply_error(request_id, error.code, error.message)
         except ParamsError as error:
@@ -267,7 +261,9 @@ class Connection:
         else:
             await self._outbound.put(reply)
 
-    async def _serve(self, request_id: int | str, method: str, raw_params: Any) -> bytes:
+    async def _serve(
+        self, request_id: int | str, method: str, raw_params: Any, write_data: bytes | None
+    ) -> bytes:
         """The encoded reply to a request that succeeds."""
         spec: RequestSpec[Any, Any] | None = REQUESTS.get(method)
         if spec is None:
@@ -278,13 +274,18 @@ class Connection:
             raise RpcError(INVALID_PARAMS, params.message)
         if spec.family is not None and spec.method not in CONTROL_LANE and self._initialized:
             async with self._semaphore:
-                return await self._respond(spec, request_id, params)
-        return await self._respond(spec, request_id, params)
+                return await self._respond(spec, request_id, params, write_data)
+        return await self._respond(spec, request_id, params, write_data)
 
-    async def _respond(self, spec: RequestSpec[Any, Any], request_id: int | str, params: Any) -> bytes:
+    async def _respond(
+        self, spec: RequestSpec[Any, Any], request_id: int | str, params: Any, write_data: bytes | None
+    ) -> bytes:
         if spec.method == "fs/readFile":
             return await self._read_file_reply(request_id, params)
-        result = await spec.invoke(self, params)
+        if write_data is not None:  # an `fs/writeFile` whose data `bulk` cut out and decoded
+            result = await self.fs_write_file(params, write_data)
+        else:
+            result = await spec.invoke(self, params)
         return orjson.dumps({"id": request_id, "result": result.to_wire()})
 
     def _check_gate(self, spec: RequestSpec[Any, Any]) -> None:
@@ -441,13 +442,15 @@ class Connection:
         """`fs_read_file`'s reply, encoded: the same bytes `orjson` makes of the result,
         but the base64 (89 MB for a 64 MiB file) is written once, into the reply itself."""
         self._filesystem_call(params.sandbox)
-        prefix = b'{"id":' + orjson.dumps(request_id) + b',"result":{"dataBase64":"'
-        return await self._server.filesystem.read_file_message(params, prefix, b'"}}')
+        prefix, suffix = jsonrpc.file_reply_frame(request_id)
+        return await self._server.filesystem.read_file_message(params, prefix, suffix)
 
-    async def fs_write_file(self, params: models.FsWriteFileParams) -> models.EmptyResponse:
-        """Create or truncate a file."""
+    async def fs_write_file(
+        self, params: models.FsWriteFileParams, decoded: bytes | None = None
+    ) -> models.EmptyResponse:
+        """Create or truncate a file (with `decoded`: the data, already decoded)."""
         self._filesystem_call(params.sandbox)
-        return await self._server.filesystem.write_file(params, _WRITE_DATA.get())
+        return await self._server.filesystem.write_file(params, decoded)
 
     async def fs_create_directory(self, params: models.FsCreateDirectoryParams) -> models.EmptyResponse:
         """Create a directory."""
