@@ -58,11 +58,9 @@ def child_environment(
         result = {k: v for k, v in executor_environment.items() if k in CORE_VARIABLES}
     else:
         result = {}
-    if not policy.ignore_default_excludes:
-        excluded = _any_glob(DEFAULT_EXCLUDES).fullmatch
-        result = {k: v for k, v in result.items() if excluded(k) is None}
-    if policy.exclude:
-        excluded = _any_glob(tuple(policy.exclude)).fullmatch
+    exclusions = (() if policy.ignore_default_excludes else DEFAULT_EXCLUDES) + tuple(policy.exclude)
+    if exclusions:
+        excluded = _any_glob(exclusions).fullmatch
         result = {k: v for k, v in result.items() if excluded(k) is None}
     result.update(policy.set)
     if policy.include_only:
