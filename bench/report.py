@@ -146,7 +146,7 @@ def _table(results: Results) -> tuple[list[str], list[list[str]]]:
 
 
 def render_table(results: Results) -> str:
-    """The console table, followed by target, skip and failure summaries."""
+    """The console table, followed by target and failure summaries."""
     header, body = _table(results)
     widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
     numeric = range(2, len(header) - 1)

@@ -12,6 +12,8 @@ import gc
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from execwire import Executor, ExecWireError, WebSocketConnector
 from execwire_server.server import ExecServer
 from execwire_server.transports import serve_websocket
@@ -27,11 +29,10 @@ async def _session(url: str, scratch: Path) -> None:
         assert (await executor.run(["/bin/sh", "-c", "exit 3"], tty=True)).exit_code == 3
         await executor.write_bytes(scratch, b"x" * 100_000)
         assert await executor.read_bytes(scratch) == b"x" * 100_000
-        for failing in (executor.read_bytes(scratch / "missing"), executor.run(["/no/such"])):
-            try:
-                await failing
-            except ExecWireError:
-                pass
+        with pytest.raises(ExecWireError):
+            await executor.read_bytes(scratch / "missing")
+        with pytest.raises(ExecWireError):
+            await executor.run(["/no/such"])
 
 
 async def test_sessions_leave_no_reference_cycles(tmp_path: Path) -> None:

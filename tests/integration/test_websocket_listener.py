@@ -27,6 +27,8 @@ from execwire_server import transports
 from execwire_server.server import ExecServer
 from execwire_server.transports import WebSocketServer, WebSocketTransport, serve_websocket
 
+from .rawclient import start_params
+
 TEXT, BINARY, CONTINUATION, CLOSE, PING, PONG = 0x1, 0x2, 0x0, 0x8, 0x9, 0xA
 UPGRADE_HEADERS = {
     "Upgrade": "websocket",
@@ -404,19 +406,8 @@ async def test_replies_queued_together_leave_in_one_write_in_order(
     async with listening(concurrent_requests=16) as listener:
         ws = await RawWebSocket.connect(listener.port)
         await ws.initialize()
-        ws.send_json(
-            {
-                "id": 1,
-                "method": "process/start",
-                "params": {
-                    "processId": "p",
-                    "argv": ["sh", "-c", "for i in $(seq 300); do echo line $i; done"],
-                    "cwd": "file:///tmp",
-                    "env": {"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
-                    "tty": False,
-                },
-            }
-        )
+        argv = ["sh", "-c", "for i in $(seq 300); do echo line $i; done"]
+        ws.send_json({"id": 1, "method": "process/start", "params": start_params("p", argv)})
         for request_id in range(2, 402):
             ws.send_json({"id": request_id, "method": "environment/status"})
         responses: list[int] = []
@@ -428,9 +419,7 @@ async def test_replies_queued_together_leave_in_one_write_in_order(
                 responses.append(message["id"])
             elif message["method"] == "process/output":
                 output.append(message["params"])
-            closed = (
-                closed or message["method"] == "process/closed" if "method" in message else closed
-            )
+            closed = closed or message.get("method") == "process/closed"
         assert sorted(responses) == list(range(1, 402))
         seqs = [chunk["seq"] for chunk in output]
         assert seqs == sorted(seqs)  # notifications of a process stay in seq order
@@ -445,19 +434,8 @@ async def test_a_reader_that_stops_reading_holds_up_the_server(tmp_path: Any) ->
     async with listening() as listener:
         ws = await RawWebSocket.connect(listener.port)
         await ws.initialize()
-        ws.send_json(
-            {
-                "id": 1,
-                "method": "process/start",
-                "params": {
-                    "processId": "p",
-                    "argv": ["head", "-c", str(size), "/dev/zero"],
-                    "cwd": "file:///tmp",
-                    "env": {},
-                    "tty": False,
-                },
-            }
-        )
+        params = start_params("p", ["head", "-c", str(size), "/dev/zero"], env={})
+        ws.send_json({"id": 1, "method": "process/start", "params": params})
         # Nothing is read from now on: the kernel buffers fill, then the server's.
         (server_side,) = listener.connections()
         socket_transport = server_side._ws.underlying_transport  # type: ignore[union-attr]

@@ -423,6 +423,7 @@ async def test_initialize_asks_for_larger_chunks_and_reports_what_was_applied() 
     reference = ScriptedConnector(lambda conn: serve(conn, {"outputChunkBytes": 8192}, None))
     client = await ExecServerClient.open(reference, output_chunk_bytes=8192)
     assert client.server_extensions is None  # a server without extensions ignores the ask
+    await reference.finished()
     await client.close()
     plain = ScriptedConnector(lambda conn: serve(conn, None, None))
     client = await ExecServerClient.open(plain, output_chunk_bytes=None)

@@ -342,8 +342,9 @@ async def test_concurrent_producers_keep_their_order_through_the_write_loop(batc
                 await asyncio.sleep(0)
 
     await asyncio.gather(*(produce(name) for name in (b"a", b"b", b"c")))
-    while sum(map(len, transport.sent)) < 600:
-        await asyncio.sleep(0.001)
+    async with asyncio.timeout(5):
+        while sum(map(len, transport.sent)) < 600:
+            await asyncio.sleep(0.001)
     connection._outbound.close()
     await asyncio.wait_for(writer, 1)
     flat = [message for batch in transport.sent for message in batch]
