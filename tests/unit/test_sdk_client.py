@@ -183,6 +183,33 @@ async def test_responses_are_matched_by_id_not_order() -> None:
     await client.close()
 
 
+async def test_output_the_byte_level_decoder_refuses_takes_the_general_path() -> None:
+    async def serve(conn: ServerSide) -> None:
+        await conn.handshake()
+        conn.reply(await conn.request("process/start"), {"processId": "p"})
+        conn.notify("process/output", output(1, b"compact "))
+        # Pretty-printed, and an escaped processId ("p"): only the general parser reads them.
+        conn._transport.to_client.put_nowait(orjson.dumps(
+            {"method": "process/output", "params": output(2, b"spaced ")}, option=orjson.OPT_INDENT_2
+        ))
+        conn._transport.to_client.put_nowait(
+            b'{"method":"process/output","params":{"processId":"\\u0070","seq":3,'
+            b'"stream":"stdout","chunk":"' + base64.b64encode(b"escaped") + b'"}}'
+        )
+        conn.notify("process/exited", {"processId": "p", "seq": 4, "exitCode": 0})
+        conn.notify("process/closed", {"processId": "p", "seq": 5})
+
+    connector = ScriptedConnector(serve)
+    client = await ExecServerClient.open(connector)
+    await client.process_start(start_params())
+    events = [event async for event in client.process_events("p")]
+    chunks = [e.chunk for e in events if isinstance(e, models.ProcessOutputNotification)]
+    assert chunks == [b"compact ", b"spaced ", b"escaped"]
+    assert [e.seq for e in events] == [1, 2, 3, 4, 5]
+    await connector.finished()
+    await client.close()
+
+
 async def test_events_arriving_before_the_start_response_are_routed() -> None:
     async def serve(conn: ServerSide) -> None:
         await conn.handshake()
