@@ -206,6 +206,13 @@ async def test_a_broken_answer_and_the_messages_around_it_arrive_as_sent() -> No
     assert isinstance(received[2], FileReply) and received[2].data == b"small"
 
 
+async def test_an_answer_broken_in_a_middle_fragment_is_assembled_from_there() -> None:
+    message = bytearray(_answer(os.urandom(3 << 20)))
+    message[(3 << 20) // 2] = ord("!")  # in the second of four 1 MiB fragments
+    received = await _receive_all(_endpoint(True), _frames(bytes(message), 1 << 20))
+    assert received == [bytes(message)]
+
+
 async def test_a_small_single_frame_answer_stays_bytes_and_servers_never_decode() -> None:
     small = _answer(b"x" * 100)
     assert await _receive_all(_endpoint(True), _frames(small, len(small))) == [small]
