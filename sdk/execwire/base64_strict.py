@@ -59,18 +59,9 @@ def encode_framed(prefix: bytes, data: bytes | memoryview, suffix: bytes) -> byt
 def decode(text: str | bytes) -> bytes:
     """Decode canonical standard base64, raising `Base64DecodeError` like the reference."""
     # Valid input (the common case, and often megabytes) is decoded without copying the
-    # str to bytes first; only the last quad can still hide a non-canonical encoding.
-    if len(text) % 4 == 0:
-        padding_inside = text.find("=", 0, -2) >= 0 if isinstance(text, str) else _PAD in text[:-2]
-        if not padding_inside:
-            try:
-                decoded = pybase64.b64decode(text, validate=True)
-            except (binascii.Error, ValueError):
-                pass
-            else:
-                tail = text[-4:]
-                if trailing_bits_are_zero(tail.encode("ascii") if isinstance(tail, str) else tail):
-                    return decoded
+    # str to bytes first; anything else is decoded again, slowly, for the exact error.
+    if len(text) % 4 == 0 and (decoded := _decode_canonical(text)) is not None:
+        return decoded
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     return _decode_exact(raw)
 
@@ -79,18 +70,22 @@ def decode_span(buffer: bytes, start: int, end: int) -> bytes | None:
     """`buffer[start:end]` decoded like `decode` accepts it (padding only at the end, zero
     spare bits) without copying the span first; None when `decode` would refuse it (the
     caller's general path then reports the reference's error)."""
-    size = end - start
-    if size < 0 or size % 4:
+    if end < start or (end - start) % 4:
         return None
-    if size == 0:
-        return b""
-    # pybase64 with validate=True also refuses padding anywhere but at the end (a unit
-    # test pins that), so the span is not scanned for it first.
+    return _decode_canonical(memoryview(buffer)[start:end])
+
+
+def _decode_canonical(text: str | bytes | memoryview) -> bytes | None:
+    """`text` (a multiple of 4 symbols) decoded when it is canonical base64, else None.
+
+    pybase64 with validate=True also refuses padding anywhere but at the end (a unit test
+    pins that), so the text is not scanned for it first."""
     try:
-        data = pybase64.b64decode(memoryview(buffer)[start:end], validate=True)
+        data = pybase64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         return None
-    if not trailing_bits_are_zero(buffer[max(start, end - 4) : end]):
+    tail = text[-4:]
+    if not trailing_bits_are_zero(tail.encode("ascii") if isinstance(tail, str) else bytes(tail)):
         return None  # non-canonical: the reference rejects it, so must we
     return data
 
