@@ -5,9 +5,19 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 BENCH_INSTALLED := $(VENV)/.bench-installed
 
-.PHONY: install codegen check-codegen lint typecheck test demo bench interop clean
+.PHONY: install system-packages codegen check-codegen lint typecheck test demo bench interop clean
 
-install: $(INSTALLED)
+install: system-packages $(INSTALLED)
+
+## The sandbox's system parts: bubblewrap and libseccomp (Debian packages), when missing.
+## Without them the server still runs, and refuses sandboxed requests with a clear error.
+SYSTEM_PACKAGES := bubblewrap libseccomp2
+system-packages:
+	@if command -v bwrap >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep -q libseccomp.so.2; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing $(SYSTEM_PACKAGES)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	else echo "warning: install $(SYSTEM_PACKAGES) (sandboxed requests are refused without them)" >&2; fi
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

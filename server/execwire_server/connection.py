@@ -31,6 +31,8 @@ from .envpolicy import child_environment
 from .errors import INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, RpcError
 from .params import DeferredParamsError, ParamsError, decode_params
 from .processes import SpawnRequest
+from .sandbox.policy import resolve
+from .sandbox.runtime import refuse, refuse_unenforceable
 from .sessions import Session
 
 if TYPE_CHECKING:
@@ -45,7 +47,6 @@ INBOUND_CAPACITY: Final = 128
 CONTROL_LANE: Final = frozenset(
     {"environment/info", "environment/status", "process/signal", "process/terminate"}
 )
-SANDBOX_REFUSAL: Final = "sandbox intent cannot be enforced on this executor"
 
 
 class Transport(Protocol):
@@ -355,8 +356,6 @@ class Connection:
         session = self._check_attached()
         if params.process_id in session.processes:
             raise RpcError(INVALID_REQUEST, f"process {params.process_id} already exists")
-        if params.sandbox is not None:
-            raise RpcError(INVALID_PARAMS, SANDBOX_REFUSAL)
         try:
             cwd = pathuri.to_native_path(params.cwd)
         except pathuri.PathUriError as error:
@@ -367,6 +366,17 @@ class Connection:
         env = child_environment(params.env_policy, params.env, self._server.executor_environment)
         # The reference always sets PWD to the resolved working directory, over the request's.
         env["PWD"] = os.fsdecode(os.path.realpath(cwd))
+        sandbox = None
+        if params.sandbox is not None:
+            sandbox = await self._server.sandbox.wrap_process(
+                params.sandbox,
+                params.argv,
+                cwd=cwd,
+                environment=env,
+                tty=params.tty,
+                arg0=params.arg0,
+                enforce_managed_network=params.enforce_managed_network,
+            )
         request = SpawnRequest(
             argv=params.argv,
             cwd=cwd,
@@ -374,9 +384,18 @@ class Connection:
             tty=params.tty,
             pipe_stdin=params.pipe_stdin,
             arg0=params.arg0,
+            sandbox=sandbox,
         )
-        session.start_process(params.process_id, request)
-        return models.ExecResponse(process_id=params.process_id, sandbox_type="none")
+        try:
+            session.start_process(params.process_id, request)
+        except BaseException:
+            if sandbox is not None:
+                sandbox.release()
+            raise
+        return models.ExecResponse(
+            process_id=params.process_id,
+            sandbox_type="none" if sandbox is None else "linuxSeccomp",
+        )
 
     async def process_read(self, params: models.ReadParams) -> models.ReadResponse:
         """Retained output after a cursor, long-polling up to waitMs."""
@@ -400,7 +419,7 @@ class Connection:
             exit_code=buffer.exit_code,
             closed=buffer.closed,
             failure=None,
-            sandbox_denied=False,
+            sandbox_denied=process.sandbox_denied,
         )
 
     async def process_write(self, params: models.WriteParams) -> models.WriteResponse:
@@ -429,8 +448,21 @@ class Connection:
     # -- filesystem ------------------------------------------------------------------------
 
     def _filesystem_call(self, sandbox: models.FileSystemSandboxContext | None) -> None:
-        if sandbox is not None:
-            raise RpcError(INVALID_PARAMS, SANDBOX_REFUSAL)
+        """Check a file operation's sandbox intent: unrestricted profiles run directly."""
+        if sandbox is None:
+            return
+        refuse_unenforceable(sandbox)
+        policy = resolve(
+            sandbox,
+            purpose="fs",
+            command_cwd=None,
+            environment=self._server.executor_environment,
+        )
+        if not policy.full_access:
+            raise refuse(
+                "file operations under a restricted file system are not supported by this "
+                "executor yet"
+            )
 
     async def fs_read_file(self, params: models.FsReadFileParams) -> models.FsReadFileResponse:
         """Read a whole file (as a model; requests are answered by `_read_file_reply`)."""

@@ -22,13 +22,17 @@ import termios
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 import orjson
 import pybase64
 
 from .errors import INTERNAL_ERROR, RpcError, io_error_message
 from .output_buffer import OutputBuffer, Stream
+from .sandbox.denial import DenialScanner, is_denial
+
+if TYPE_CHECKING:
+    from .sandbox.runtime import WrappedCommand
 
 __all__ = ["ManagedProcess", "NotificationSink", "SpawnRequest"]
 
@@ -74,6 +78,8 @@ class SpawnRequest:
     tty: bool
     pipe_stdin: bool
     arg0: str | None
+    sandbox: WrappedCommand | None = None
+    """The sandbox to run `argv` in (its launcher applies `arg0`); None: unsandboxed."""
 
 
 def _acquire_controlling_terminal() -> None:  # pragma: no cover - runs in the child
@@ -114,7 +120,18 @@ class ManagedProcess:
         self._quiet: set[Stream] = set()
         self._streams_quiet = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
-        self.pid = self._spawn(request)
+        self._sandbox = request.sandbox
+        self.sandbox_denied = False
+        """Set at exit for a sandboxed process whose failure looks like a denial."""
+        self._denials = DenialScanner() if request.sandbox is not None else None
+        try:
+            self.pid = self._spawn(request)
+        except BaseException:
+            if self._sandbox is not None:
+                self._sandbox.release()
+            raise
+        if self._sandbox is not None:
+            self._sandbox.spawned()
         self._pidfd = os.pidfd_open(self.pid)
         self._loop.add_reader(self._pidfd, self._on_pidfd_readable)
 
@@ -125,7 +142,7 @@ class ManagedProcess:
             kind = "pty" if request.tty else "pipe"
             raise RpcError(INTERNAL_ERROR, f"missing program for {kind} spawn")
         args = list(request.argv)
-        if request.arg0 is not None:
+        if request.arg0 is not None and request.sandbox is None:
             args[0] = request.arg0
         if request.tty:
             return self._spawn_pty(request, args)
@@ -134,7 +151,7 @@ class ManagedProcess:
     def _popen(
         self,
         request: SpawnRequest,
-        args: list[str],
+        args: list[str] | list[bytes],
         *,
         stdin: int,
         stdout: int,
@@ -143,16 +160,21 @@ class ManagedProcess:
         start_new_session: bool = False,
         preexec_fn: Callable[[], None] | None = None,
     ) -> subprocess.Popen[bytes]:
+        executable: str | bytes | None = request.argv[0]
+        pass_fds: tuple[int, ...] = ()
+        if request.sandbox is not None:
+            args, executable, pass_fds = request.sandbox.argv, None, request.sandbox.pass_fds
         try:
             return subprocess.Popen(
                 args,
-                executable=request.argv[0],
+                executable=executable,
                 cwd=request.cwd,
                 env=request.env,
                 stdin=stdin,
                 stdout=stdout,
                 stderr=stderr,
                 close_fds=True,
+                pass_fds=pass_fds,
                 process_group=process_group,
                 start_new_session=start_new_session,
                 preexec_fn=preexec_fn,
@@ -247,6 +269,8 @@ class ManagedProcess:
                     grow_pipe = False
                     with contextlib.suppress(OSError):
                         fcntl.fcntl(fd, _F_SETPIPE_SZ, PIPE_BUFFER_BYTES)
+                if self._denials is not None:
+                    self._denials.feed(data)
                 for start in range(0, len(data), chunk_bytes):
                     piece = data[start : start + chunk_bytes] if len(data) > chunk_bytes else data
                     chunk = self.buffer.append(stream, piece)
@@ -306,9 +330,12 @@ class ManagedProcess:
         if self._pumps and not self._quiet >= set(self._pumps):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._streams_quiet.wait(), EXIT_DRAIN_SECONDS)
+        if self._sandbox is not None and self._denials is not None:
+            self.sandbox_denied = is_denial(code, self._denials.seen)
+            self._sandbox.release()
         seq = self.buffer.record_exit(code)
         self._wake_waiters()
-        await self._sink.publish(exited_message(self._id_json, seq, code))
+        await self._sink.publish(exited_message(self._id_json, seq, code, self.sandbox_denied))
         if self._killed and self._pumps:
             await asyncio.sleep(KILLED_STREAM_GRACE_SECONDS)
             for pump in list(self._pumps.values()):
@@ -481,11 +508,14 @@ def output_message(process_id_json: bytes, seq: int, stream: str, data: bytes) -
     )
 
 
-def exited_message(process_id_json: bytes, seq: int, exit_code: int) -> bytes:
+def exited_message(
+    process_id_json: bytes, seq: int, exit_code: int, sandbox_denied: bool = False
+) -> bytes:
     """`process/exited` as the reference writes it."""
     return (
         b'{"method":"process/exited","params":{"processId":%b,"seq":%d,"exitCode":%d,'
-        b'"sandboxDenied":false}}' % (process_id_json, seq, exit_code)
+        b'"sandboxDenied":%b}}'
+        % (process_id_json, seq, exit_code, b"true" if sandbox_denied else b"false")
     )
 
 

@@ -11,6 +11,7 @@ from typing import Final
 from .connection import Connection, Transport
 from .environment import describe_host
 from .filesystem import FileSystem
+from .sandbox.runtime import SandboxRuntime
 from .sessions import (
     DETACHED_SESSION_TTL_SECONDS,
     EXITED_PROCESS_RETENTION_SECONDS,
@@ -35,6 +36,7 @@ class ExecServer:
         self.concurrent_requests = concurrent_requests
         self.sessions = SessionRegistry(detached_session_ttl, process_retention)
         self._pool = ThreadPoolExecutor(FILESYSTEM_THREADS, thread_name_prefix="execwire-fs")
+        self.sandbox = SandboxRuntime()
         self.filesystem = FileSystem(self._pool)
         self.environment_info = describe_host()
         self.executor_environment = dict(os.environ)
@@ -58,4 +60,5 @@ class ExecServer:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.sessions.shutdown()
+        self.sandbox.close()
         self._pool.shutdown(wait=False, cancel_futures=True)

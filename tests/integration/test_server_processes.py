@@ -174,12 +174,21 @@ async def test_start_errors(server: ServerProcess, tmp_path: Path) -> None:
             "code": -32602,
             "message": "cwd URI `file:///C:/x` is not valid on this exec-server host: 'file:///C:/x' is invalid on 'linux'",
         }
-        sandboxed = await client.request(
+        sandboxed = await client.result(
             "process/start",
             {**start_params("s", ["true"]), "sandbox": {"permissions": {"type": "disabled"}, "windowsSandboxLevel": "disabled"}},
         )
-        assert sandboxed["error"] == {"code": -32602, "message": "sandbox intent cannot be enforced on this executor"}
-        assert "s" not in str(client.notifications)
+        assert sandboxed == {"processId": "s", "sandboxType": "linuxSeccomp"}
+        managed = await client.request(
+            "process/start",
+            {
+                **start_params("n", ["true"]),
+                "enforceManagedNetwork": True,
+                "sandbox": {"permissions": {"type": "disabled"}, "windowsSandboxLevel": "disabled"},
+            },
+        )
+        assert managed["error"]["code"] == -32602
+        assert managed["error"]["message"].startswith("sandbox intent cannot be enforced on this executor: ")
         await client.result("process/terminate", {"processId": "dup"})
 
 

@@ -837,11 +837,6 @@ for _spec in PARAM_SPECS:
             _make(_spec),
             settle(),
             setup=layout,
-            divergence=(
-                "valid sandbox intents are refused (-32602) until execwire enforces them"
-                if _spec.valid.get("sandbox") is not None
-                else None
-            ),
         )
 
 # --------------------------------------------------------------------------- process
@@ -1661,7 +1656,6 @@ case(
         )
     ],
     setup=layout,
-    divergence="sandbox intent is refused (-32602) until execwire enforces it",
 )
 case(
     "fs_paths_with_special_characters",
