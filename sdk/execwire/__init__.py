@@ -9,6 +9,8 @@ High level (subprocess-like)::
 Low level: `ExecServerClient` has one typed coroutine per RPC (generated models in
 `execwire.protocol.models`) and typed notification events. `execwire.sync` offers the
 same API blocking. Errors all derive from `ExecWireError` (`execwire.errors`).
+`Sandbox` builds the portable sandbox intent every process and file method takes as
+`sandbox=`.
 """
 
 from .client import DEFAULT_RECONNECT, ClientEvent, ExecServerClient, ReconnectPolicy
@@ -37,6 +39,7 @@ from .errors import (
 from .executor import Executor, make_env_policy
 from .filesystem import DirEntry, FileStat, RemotePath
 from .process_cursor import OutputGap, ProcessEvent
+from .sandbox import Sandbox
 from .session import ExecSession, OutputChunk
 from .transports import Connector, Transport
 from .transports.in_process import InProcessConnector
@@ -75,6 +78,7 @@ __all__ = [
     "RemotePath",
     "RequestOutcomeUnknown",
     "RpcError",
+    "Sandbox",
     "ServerInternalError",
     "SessionAlreadyAttachedError",
     "SessionExpiredError",

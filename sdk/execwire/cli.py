@@ -6,6 +6,7 @@
     execwire fs ls   --url ws://... /srv
     execwire fs stat --url ws://... /srv/remote.txt
     execwire run --url http://registry:8700 --environment dev -- uname -a    (through a relay)
+    execwire run --url ws://... --sandbox workspace-write --deny '**/.env' -- make
 
 `run` streams output live (remote stdout to stdout, stderr to stderr, a PTY to stdout) and
 exits with the remote exit code; Ctrl-C interrupts the remote process, a second Ctrl-C
@@ -14,6 +15,13 @@ or the environment variable `EXECWIRE_TOKEN`; there is deliberately no option to
 the command line, where other users could read it in the process list. With `--environment`
 (or `EXECWIRE_ENVIRONMENT`) the URL names a relay registry and the connection goes through
 its rendezvous, end-to-end encrypted; the token is then the registry's bearer token.
+
+`run --sandbox` runs the command under the server's sandbox: `read-only` (read
+everything, write nothing), `workspace-write` (also write under each `--writable-root`,
+by default the command's cwd; giving `--writable-root` implies this mode) or `full-access`.
+`--network` allows network access in the first two, `--deny PATH_OR_GLOB` hides a path (an
+argument containing `*`, `?` or `[` is a glob; relative ones are taken from the cwd). When
+the server reports that the sandbox denied the command, `run` says so on stderr.
 """
 
 from __future__ import annotations
@@ -24,11 +32,13 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Final
 
 from .errors import ExecWireError
 from .executor import Executor
+from .protocol import models
+from .sandbox import Sandbox, is_glob
 
 __all__ = ["main"]
 
@@ -39,6 +49,8 @@ ENVIRONMENT_ENV: Final = "EXECWIRE_ENVIRONMENT"
 EXIT_CLIENT_ERROR: Final = 255
 EXIT_TIMED_OUT: Final = 124  # as timeout(1)
 EXIT_USAGE: Final = 2
+SANDBOX_MODES: Final = ("read-only", "workspace-write", "full-access")
+SANDBOX_DENIED_HINT: Final = "execwire: the sandbox denied this command"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,6 +83,24 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--timeout", type=float, help="kill the command after this many seconds (exit 124)"
     )
+    run.add_argument(
+        "--sandbox", choices=SANDBOX_MODES,
+        help="run inside the server's sandbox (default: unsandboxed)",
+    )
+    run.add_argument(
+        "--writable-root", action="append", default=[], metavar="DIR",
+        help="a directory the command may write (repeatable; implies --sandbox "
+        "workspace-write; default: the cwd)",
+    )
+    run.add_argument(
+        "--network", action="store_true",
+        help="allow network access inside a read-only or workspace-write sandbox",
+    )
+    run.add_argument(
+        "--deny", action="append", default=[], metavar="PATH_OR_GLOB",
+        help="take all access away from a path, or a glob if it contains *, ? or [ "
+        "(repeatable; relative ones are taken from the cwd)",
+    )
     run.add_argument("argv", nargs=argparse.REMAINDER, help="-- program [arguments...]")
 
     fs = commands.add_parser("fs", help="remote files")
@@ -85,6 +115,50 @@ def _parser() -> argparse.ArgumentParser:
     stat = fs_commands.add_parser("stat", parents=[connection], help="describe a remote path")
     stat.add_argument("path")
     return parser
+
+
+def _sandbox_mode(options: argparse.Namespace) -> str | None:
+    """The sandbox mode the `run` options ask for (None: unsandboxed); raises ValueError
+    for combinations that cannot be honoured, rather than ignoring a flag."""
+    mode: str | None = options.sandbox
+    if options.writable_root:
+        if mode not in (None, "workspace-write"):
+            raise ValueError(f"--writable-root needs --sandbox workspace-write, not {mode}")
+        mode = "workspace-write"
+    restricted = mode in ("read-only", "workspace-write")
+    if options.deny and not restricted:
+        raise ValueError("--deny needs --sandbox read-only or workspace-write")
+    if options.network and not restricted:
+        # Without a restricting sandbox the network is already open: the flag would do nothing.
+        raise ValueError("--network needs --sandbox read-only or workspace-write")
+    return mode
+
+
+def _build_sandbox(
+    options: argparse.Namespace, server_cwd: PurePosixPath | None
+) -> models.FileSystemSandboxContext | None:
+    """The sandbox context of the `run` options. A relative `--cwd` is taken from the
+    server's cwd, as for the command itself; relative `--writable-root` and non-glob
+    `--deny` paths are taken from that cwd."""
+    mode = _sandbox_mode(options)
+    if mode is None:
+        return None
+    if mode == "full-access":
+        return Sandbox.full_access()
+    if options.cwd is None:
+        cwd = server_cwd
+    elif server_cwd is not None:
+        cwd = server_cwd / options.cwd  # an absolute --cwd replaces the base
+    else:
+        cwd = PurePosixPath(options.cwd)
+    if cwd is None or not cwd.is_absolute():
+        raise ValueError("the server did not report its cwd: give an absolute --cwd for the sandbox")
+    # Relative globs stay relative: the server matches them from the sandbox cwd, which is `cwd`.
+    deny = [item if is_glob(item) else cwd / item for item in options.deny]
+    if mode == "read-only":
+        return Sandbox.read_only(cwd, network=options.network, deny=deny)
+    roots = [cwd / root for root in options.writable_root] or [cwd]
+    return Sandbox.workspace_write(roots, cwd=cwd, network=options.network, deny=deny)
 
 
 def _token(token_file: Path | None) -> str | None:
@@ -106,8 +180,12 @@ async def _run(executor: Executor, options: argparse.Namespace) -> int:
 
         env_policy = make_env_policy("all")
         env = dict(item.split("=", 1) if "=" in item else (item, "") for item in options.env)
+    try:
+        sandbox = _build_sandbox(options, executor.cwd)
+    except ValueError as error:
+        raise SystemExit(f"execwire run: {error}") from None
     session = await executor.spawn(
-        argv, cwd=options.cwd, env=env, env_policy=env_policy, tty=options.tty
+        argv, cwd=options.cwd, env=env, env_policy=env_policy, tty=options.tty, sandbox=sandbox
     )
     loop = asyncio.get_running_loop()
     forwarded: list[asyncio.Task[object]] = []
@@ -132,6 +210,8 @@ async def _run(executor: Executor, options: argparse.Namespace) -> int:
         code = await session.wait()
     finally:
         loop.remove_signal_handler(signal.SIGINT)
+    if session.sandbox_denied:
+        print(SANDBOX_DENIED_HINT, file=sys.stderr, flush=True)
     if timed_out:
         return EXIT_TIMED_OUT
     return code & 0xFF  # -1 (status unknown) becomes 255, like a failed ssh
@@ -177,7 +257,13 @@ async def _main(options: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `execwire` console script."""
-    options = _parser().parse_args(argv)
+    parser = _parser()
+    options = parser.parse_args(argv)
+    if options.command == "run":
+        try:
+            _sandbox_mode(options)
+        except ValueError as error:
+            parser.error(str(error))  # exits with status 2, like other usage errors
     if not options.url:
         print(f"execwire: give --url or set {URL_ENV}", file=sys.stderr)
         return EXIT_USAGE

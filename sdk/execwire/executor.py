@@ -16,6 +16,8 @@ Defaults, chosen to match what `subprocess` users expect:
 * **timeouts**: `run(timeout=...)` is the command's wall-clock limit, counted from its start:
   on expiry the process group is killed and the result says `timed_out`. `wait(timeout=)`
   bounds only the wait. The client's `request_timeout` bounds single requests.
+* **sandbox**: none unless asked for, per call: every process and file method takes
+  `sandbox=` (`execwire.Sandbox.read_only(...)` etc.).
 """
 
 from __future__ import annotations
@@ -101,6 +103,9 @@ class Executor:
     Build it with `connect_websocket`, `connect_stdio`, `connect_in_process`, `open`, or
     wrap an existing client with `Executor(client)`. At the end of `async with` it,
     processes it spawned that still run are terminated and an owned client is closed.
+
+    Every process and file method takes `sandbox=`, the portable sandbox intent the server
+    enforces for that one call (build it with `execwire.Sandbox`); None runs unsandboxed.
     """
 
     def __init__(self, client: ExecServerClient) -> None:
@@ -424,51 +429,89 @@ class Executor:
 
     # -- files -------------------------------------------------------------------------
 
-    async def read_bytes(self, path: RemotePath) -> bytes:
+    async def read_bytes(
+        self, path: RemotePath, *, sandbox: models.FileSystemSandboxContext | None = None
+    ) -> bytes:
         """The whole content of a remote file (the server refuses files over 512 MiB)."""
-        params = models.FsReadFileParams(path=self._uri(path))
+        params = models.FsReadFileParams(path=self._uri(path), sandbox=sandbox)
         return await self._client._fs_read_file_bytes(params)
 
     async def read_text(
-        self, path: RemotePath, encoding: str = "utf-8", errors: str = "strict"
+        self,
+        path: RemotePath,
+        encoding: str = "utf-8",
+        errors: str = "strict",
+        *,
+        sandbox: models.FileSystemSandboxContext | None = None,
     ) -> str:
         """A remote file decoded as text."""
-        return (await self.read_bytes(path)).decode(encoding, errors)
+        return (await self.read_bytes(path, sandbox=sandbox)).decode(encoding, errors)
 
-    async def write_bytes(self, path: RemotePath, data: bytes) -> None:
+    async def write_bytes(
+        self,
+        path: RemotePath,
+        data: bytes,
+        *,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> None:
         """Create or truncate a remote file with `data` (its directory must exist)."""
         # The base64 goes straight into the request message, not through the model.
-        params = models.FsWriteFileParams(path=self._uri(path), data_base64="")
+        params = models.FsWriteFileParams(path=self._uri(path), data_base64="", sandbox=sandbox)
         await self._client._fs_write_file_bytes(params, data)
 
-    async def write_text(self, path: RemotePath, text: str, encoding: str = "utf-8") -> None:
+    async def write_text(
+        self,
+        path: RemotePath,
+        text: str,
+        encoding: str = "utf-8",
+        *,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> None:
         """Create or truncate a remote file with `text`."""
-        await self.write_bytes(path, text.encode(encoding))
+        await self.write_bytes(path, text.encode(encoding), sandbox=sandbox)
 
-    async def mkdir(self, path: RemotePath, *, parents: bool = True) -> None:
+    async def mkdir(
+        self,
+        path: RemotePath,
+        *,
+        parents: bool = True,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> None:
         """Create a directory: like `mkdir -p` by default (existing directories are fine);
         with `parents=False` a single mkdir that fails if it exists or its parent does not."""
-        params = models.FsCreateDirectoryParams(path=self._uri(path), recursive=parents)
+        params = models.FsCreateDirectoryParams(
+            path=self._uri(path), recursive=parents, sandbox=sandbox
+        )
         await self._client.fs_create_directory(params)
 
-    async def stat(self, path: RemotePath) -> FileStat:
+    async def stat(
+        self, path: RemotePath, *, sandbox: models.FileSystemSandboxContext | None = None
+    ) -> FileStat:
         """Metadata of a remote path; raises `NotFoundError` (a `FileNotFoundError`)."""
         uri = self._uri(path)
-        response = await self._client.fs_get_metadata(models.FsGetMetadataParams(path=uri))
+        response = await self._client.fs_get_metadata(
+            models.FsGetMetadataParams(path=uri, sandbox=sandbox)
+        )
         return FileStat.from_wire(remote_path_from_uri(uri), response)
 
-    async def exists(self, path: RemotePath) -> bool:
+    async def exists(
+        self, path: RemotePath, *, sandbox: models.FileSystemSandboxContext | None = None
+    ) -> bool:
         """Whether a remote path exists (following symlinks)."""
         try:
-            await self.stat(path)
+            await self.stat(path, sandbox=sandbox)
         except NotFoundError:
             return False
         return True
 
-    async def listdir(self, path: RemotePath) -> list[DirEntry]:
+    async def listdir(
+        self, path: RemotePath, *, sandbox: models.FileSystemSandboxContext | None = None
+    ) -> list[DirEntry]:
         """The entries of a remote directory, sorted by name (no `.`/`..`)."""
         uri = self._uri(path)
-        response = await self._client.fs_read_directory(models.FsReadDirectoryParams(path=uri))
+        response = await self._client.fs_read_directory(
+            models.FsReadDirectoryParams(path=uri, sandbox=sandbox)
+        )
         directory = remote_path_from_uri(uri)
         return sorted(
             (
@@ -484,21 +527,34 @@ class Executor:
         )
 
     async def remove(
-        self, path: RemotePath, *, recursive: bool = False, missing_ok: bool = False
+        self,
+        path: RemotePath,
+        *,
+        recursive: bool = False,
+        missing_ok: bool = False,
+        sandbox: models.FileSystemSandboxContext | None = None,
     ) -> None:
         """Remove a file, symlink or empty directory; a whole tree with `recursive=True`.
         A missing path raises `NotFoundError` unless `missing_ok`."""
-        params = models.FsRemoveParams(path=self._uri(path), recursive=recursive, force=missing_ok)
+        params = models.FsRemoveParams(
+            path=self._uri(path), recursive=recursive, force=missing_ok, sandbox=sandbox
+        )
         await self._client.fs_remove(params)
 
     async def copy(
-        self, source: RemotePath, destination: RemotePath, *, recursive: bool = False
+        self,
+        source: RemotePath,
+        destination: RemotePath,
+        *,
+        recursive: bool = False,
+        sandbox: models.FileSystemSandboxContext | None = None,
     ) -> None:
         """Copy a file or symlink on the server; a directory tree needs `recursive=True`."""
         params = models.FsCopyParams(
             source_path=self._uri(source),
             destination_path=self._uri(destination),
             recursive=recursive,
+            sandbox=sandbox,
         )
         await self._client.fs_copy(params)
 

@@ -512,6 +512,9 @@ class Executor:
     wrap an existing client with `Executor(client)`. At the end of `with` it,
     processes it spawned that still run are terminated and an owned client is closed.
 
+    Every process and file method takes `sandbox=`, the portable sandbox intent the server
+    enforces for that one call (build it with `execwire.Sandbox`); None runs unsandboxed.
+
     Blocking: see `execwire.sync`.
     """
     __slots__ = ("_async", "_loop")
@@ -805,39 +808,85 @@ class Executor:
             ),
         )
 
-    def read_bytes(self, path: RemotePath) -> bytes:
+    def read_bytes(
+        self,
+        path: RemotePath,
+        *,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> bytes:
         """The whole content of a remote file (the server refuses files over 512 MiB)."""
-        return self._loop.run(self._async.read_bytes(path))
+        return self._loop.run(self._async.read_bytes(path, sandbox=sandbox))
 
-    def read_text(self, path: RemotePath, encoding: str = "utf-8", errors: str = "strict") -> str:
+    def read_text(
+        self,
+        path: RemotePath,
+        encoding: str = "utf-8",
+        errors: str = "strict",
+        *,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> str:
         """A remote file decoded as text."""
-        return self._loop.run(self._async.read_text(path, encoding, errors))
+        return self._loop.run(self._async.read_text(path, encoding, errors, sandbox=sandbox))
 
-    def write_bytes(self, path: RemotePath, data: bytes) -> None:
+    def write_bytes(
+        self,
+        path: RemotePath,
+        data: bytes,
+        *,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> None:
         """Create or truncate a remote file with `data` (its directory must exist)."""
-        self._loop.run(self._async.write_bytes(path, data))
+        self._loop.run(self._async.write_bytes(path, data, sandbox=sandbox))
 
-    def write_text(self, path: RemotePath, text: str, encoding: str = "utf-8") -> None:
+    def write_text(
+        self,
+        path: RemotePath,
+        text: str,
+        encoding: str = "utf-8",
+        *,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> None:
         """Create or truncate a remote file with `text`."""
-        self._loop.run(self._async.write_text(path, text, encoding))
+        self._loop.run(self._async.write_text(path, text, encoding, sandbox=sandbox))
 
-    def mkdir(self, path: RemotePath, *, parents: bool = True) -> None:
+    def mkdir(
+        self,
+        path: RemotePath,
+        *,
+        parents: bool = True,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> None:
         """Create a directory: like `mkdir -p` by default (existing directories are fine);
         with `parents=False` a single mkdir that fails if it exists or its parent does not.
         """
-        self._loop.run(self._async.mkdir(path, parents=parents))
+        self._loop.run(self._async.mkdir(path, parents=parents, sandbox=sandbox))
 
-    def stat(self, path: RemotePath) -> FileStat:
+    def stat(
+        self,
+        path: RemotePath,
+        *,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> FileStat:
         """Metadata of a remote path; raises `NotFoundError` (a `FileNotFoundError`)."""
-        return self._loop.run(self._async.stat(path))
+        return self._loop.run(self._async.stat(path, sandbox=sandbox))
 
-    def exists(self, path: RemotePath) -> bool:
+    def exists(
+        self,
+        path: RemotePath,
+        *,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> bool:
         """Whether a remote path exists (following symlinks)."""
-        return self._loop.run(self._async.exists(path))
+        return self._loop.run(self._async.exists(path, sandbox=sandbox))
 
-    def listdir(self, path: RemotePath) -> list[DirEntry]:
+    def listdir(
+        self,
+        path: RemotePath,
+        *,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> list[DirEntry]:
         """The entries of a remote directory, sorted by name (no `.`/`..`)."""
-        return self._loop.run(self._async.listdir(path))
+        return self._loop.run(self._async.listdir(path, sandbox=sandbox))
 
     def remove(
         self,
@@ -845,12 +894,22 @@ class Executor:
         *,
         recursive: bool = False,
         missing_ok: bool = False,
+        sandbox: models.FileSystemSandboxContext | None = None,
     ) -> None:
         """Remove a file, symlink or empty directory; a whole tree with `recursive=True`.
         A missing path raises `NotFoundError` unless `missing_ok`.
         """
-        self._loop.run(self._async.remove(path, recursive=recursive, missing_ok=missing_ok))
+        self._loop.run(
+            self._async.remove(path, recursive=recursive, missing_ok=missing_ok, sandbox=sandbox),
+        )
 
-    def copy(self, source: RemotePath, destination: RemotePath, *, recursive: bool = False) -> None:
+    def copy(
+        self,
+        source: RemotePath,
+        destination: RemotePath,
+        *,
+        recursive: bool = False,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> None:
         """Copy a file or symlink on the server; a directory tree needs `recursive=True`."""
-        self._loop.run(self._async.copy(source, destination, recursive=recursive))
+        self._loop.run(self._async.copy(source, destination, recursive=recursive, sandbox=sandbox))
