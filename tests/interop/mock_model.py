@@ -104,8 +104,16 @@ class MockModel:
         ]
 
 
-def codex_exec_arguments(model: MockModel, workdir: str, prompt: str) -> list[str]:
-    """`codex exec` arguments that use `model` as the provider (live-findings Part D)."""
+def codex_exec_arguments(
+    model: MockModel, workdir: str, prompt: str, sandbox: str | None = None
+) -> list[str]:
+    """`codex exec` arguments that use `model` as the provider (live-findings Part D).
+
+    `sandbox` None bypasses the agent's sandbox; otherwise it is the agent's `-s` mode
+    (`read-only` is its default), which it sends to the executor as sandbox intent."""
+    sandbox_arguments = (
+        ["--dangerously-bypass-approvals-and-sandbox"] if sandbox is None else ["-s", sandbox]
+    )
     return [
         "exec",
         "-c", "model_provider=mock",
@@ -116,7 +124,7 @@ def codex_exec_arguments(model: MockModel, workdir: str, prompt: str) -> list[st
         "-c", "model_providers.mock.stream_max_retries=0",
         "-c", "model_providers.mock.supports_websockets=false",
         "--skip-git-repo-check",
-        "--dangerously-bypass-approvals-and-sandbox",
+        *sandbox_arguments,
         "-C", workdir,
         prompt,
     ]  # fmt: skip

@@ -64,3 +64,48 @@ async def test_codex_agent_runs_a_command_through_execwire(tmp_path: Path) -> No
     # The agent read AGENTS.md through the executor: its text reached the model prompt.
     assert "Be brief." in str(model.requests[0])
     assert stdout.decode().strip().endswith("done")
+
+
+@pytest.mark.parametrize("mode", ["read-only", "workspace-write"])
+async def test_codex_agent_runs_sandboxed_through_execwire(tmp_path: Path, mode: str) -> None:
+    """Without the bypass flag the agent sends sandbox intent on every command: read-only
+    by default, its workspace writable with `-s workspace-write`; execwire enforces it."""
+    codex = native_reference_binary()
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    # Not below /tmp: the agent's workspace-write mode also grants /tmp and $TMPDIR.
+    outside = Path(tempfile.mkdtemp(prefix="agent-outside-", dir=CACHE_DIR)) / "outside"
+    model = MockModel(command=f"printf sandboxed; touch made-here; touch {outside}")
+    await model.start()
+    codex_home = Path(tempfile.mkdtemp(prefix="agent-home-", dir=CACHE_DIR))
+    try:
+        async with running_server("execwire", workdir) as server:
+            env = {
+                key: value
+                for key, value in os.environ.items()
+                if not key.startswith(("CODEX_", "OPENAI_", "EXECWIRE_"))
+            }
+            env.update(CODEX_HOME=str(codex_home), CODEX_EXEC_SERVER_URL=server.url)
+            agent = await asyncio.create_subprocess_exec(
+                str(codex),
+                *codex_exec_arguments(model, str(workdir), "touch files", sandbox=mode),
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,
+            )
+            try:
+                _, stderr = await asyncio.wait_for(agent.communicate(), 120)
+            finally:
+                if agent.returncode is None:
+                    os.killpg(agent.pid, 9)
+                    await agent.wait()
+    finally:
+        await model.stop()
+    assert agent.returncode == 0, stderr.decode(errors="replace")[-2000:]
+    outputs = model.function_outputs()
+    assert outputs and "sandboxed" in outputs[0], outputs
+    assert not outside.exists()  # outside the workspace: never writable
+    assert (workdir / "made-here").exists() == (mode == "workspace-write"), outputs[0]
