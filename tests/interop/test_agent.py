@@ -22,41 +22,19 @@ pytestmark = pytest.mark.interop
 
 
 async def test_codex_agent_runs_a_command_through_execwire(tmp_path: Path) -> None:
-    codex = native_reference_binary()  # installs the pinned reference on first use
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
     marker = "executor-" + secrets.token_hex(6)
     model = MockModel(command='printf "%s" "$EXECWIRE_AGENT_MARKER"')
     await model.start()
     workdir = tmp_path / "work"
     workdir.mkdir()
     (workdir / "AGENTS.md").write_text("Be brief.\n")
-    codex_home = Path(tempfile.mkdtemp(prefix="agent-home-", dir=CACHE_DIR))
     try:
-        async with running_server("execwire", workdir, env={"EXECWIRE_AGENT_MARKER": marker}) as server:
-            env = {
-                key: value
-                for key, value in os.environ.items()
-                if not key.startswith(("CODEX_", "OPENAI_", "EXECWIRE_"))
-            }
-            env.update(CODEX_HOME=str(codex_home), CODEX_EXEC_SERVER_URL=server.url)
-            agent = await asyncio.create_subprocess_exec(
-                str(codex),
-                *codex_exec_arguments(model, str(workdir), "print the marker"),
-                env=env,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-                start_new_session=True,
-            )
-            try:
-                stdout, stderr = await asyncio.wait_for(agent.communicate(), 120)
-            finally:
-                if agent.returncode is None:
-                    os.killpg(agent.pid, 9)
-                    await agent.wait()
+        code, stdout, stderr = await _run_agent(
+            workdir, model, "print the marker", None, {"EXECWIRE_AGENT_MARKER": marker}
+        )
     finally:
         await model.stop()
-    assert agent.returncode == 0, stderr.decode(errors="replace")[-2000:]
+    assert code == 0, stderr.decode(errors="replace")[-2000:]
     outputs = model.function_outputs()
     assert outputs, "the agent never sent the command's output back to the model"
     assert marker in outputs[0], outputs[0]
@@ -70,7 +48,6 @@ async def test_codex_agent_runs_a_command_through_execwire(tmp_path: Path) -> No
 async def test_codex_agent_runs_sandboxed_through_execwire(tmp_path: Path, mode: str) -> None:
     """Without the bypass flag the agent sends sandbox intent on every command: read-only
     by default, its workspace writable with `-s workspace-write`; execwire enforces it."""
-    codex = native_reference_binary()
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     workdir = tmp_path / "work"
     workdir.mkdir()
@@ -78,34 +55,45 @@ async def test_codex_agent_runs_sandboxed_through_execwire(tmp_path: Path, mode:
     outside = Path(tempfile.mkdtemp(prefix="agent-outside-", dir=CACHE_DIR)) / "outside"
     model = MockModel(command=f"printf sandboxed; touch made-here; touch {outside}")
     await model.start()
-    codex_home = Path(tempfile.mkdtemp(prefix="agent-home-", dir=CACHE_DIR))
     try:
-        async with running_server("execwire", workdir) as server:
-            env = {
-                key: value
-                for key, value in os.environ.items()
-                if not key.startswith(("CODEX_", "OPENAI_", "EXECWIRE_"))
-            }
-            env.update(CODEX_HOME=str(codex_home), CODEX_EXEC_SERVER_URL=server.url)
-            agent = await asyncio.create_subprocess_exec(
-                str(codex),
-                *codex_exec_arguments(model, str(workdir), "touch files", sandbox=mode),
-                env=env,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-                start_new_session=True,
-            )
-            try:
-                _, stderr = await asyncio.wait_for(agent.communicate(), 120)
-            finally:
-                if agent.returncode is None:
-                    os.killpg(agent.pid, 9)
-                    await agent.wait()
+        code, _, stderr = await _run_agent(workdir, model, "touch files", mode)
     finally:
         await model.stop()
-    assert agent.returncode == 0, stderr.decode(errors="replace")[-2000:]
+    assert code == 0, stderr.decode(errors="replace")[-2000:]
     outputs = model.function_outputs()
     assert outputs and "sandboxed" in outputs[0], outputs
     assert not outside.exists()  # outside the workspace: never writable
     assert (workdir / "made-here").exists() == (mode == "workspace-write"), outputs[0]
+
+
+async def _run_agent(
+    workdir: Path, model: MockModel, prompt: str, sandbox: str | None, server_env: dict[str, str] | None = None
+) -> tuple[int, bytes, bytes]:
+    """`codex exec` against our server (started in `workdir`); (exit code, stdout, stderr)."""
+    codex = native_reference_binary()  # installs the pinned reference on first use
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    codex_home = Path(tempfile.mkdtemp(prefix="agent-home-", dir=CACHE_DIR))
+    async with running_server("execwire", workdir, env=server_env) as server:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("CODEX_", "OPENAI_", "EXECWIRE_"))
+        }
+        env.update(CODEX_HOME=str(codex_home), CODEX_EXEC_SERVER_URL=server.url)
+        agent = await asyncio.create_subprocess_exec(
+            str(codex),
+            *codex_exec_arguments(model, str(workdir), prompt, sandbox=sandbox),
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+        )
+        try:
+            stdout, stderr = await asyncio.wait_for(agent.communicate(), 120)
+        finally:
+            if agent.returncode is None:
+                os.killpg(agent.pid, 9)
+                await agent.wait()
+    assert agent.returncode is not None
+    return agent.returncode, stdout, stderr
