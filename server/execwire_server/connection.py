@@ -31,8 +31,8 @@ from .envpolicy import child_environment
 from .errors import INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, RpcError
 from .params import DeferredParamsError, ParamsError, decode_params
 from .processes import SpawnRequest
-from .sandbox.policy import resolve
-from .sandbox.runtime import refuse, refuse_unenforceable
+from .sandbox.policy import SandboxPolicy, resolve
+from .sandbox.runtime import refuse_unenforceable
 from .sessions import Session
 
 if TYPE_CHECKING:
@@ -447,10 +447,13 @@ class Connection:
 
     # -- filesystem ------------------------------------------------------------------------
 
-    def _filesystem_call(self, sandbox: models.FileSystemSandboxContext | None) -> None:
-        """Check a file operation's sandbox intent: unrestricted profiles run directly."""
+    def _filesystem_policy(
+        self, sandbox: models.FileSystemSandboxContext | None
+    ) -> SandboxPolicy | None:
+        """The policy a file operation runs under; None: directly (no or unrestricted
+        intent, as the reference)."""
         if sandbox is None:
-            return
+            return None
         refuse_unenforceable(sandbox)
         policy = resolve(
             sandbox,
@@ -458,55 +461,51 @@ class Connection:
             command_cwd=None,
             environment=self._server.executor_environment,
         )
-        if not policy.full_access:
-            raise refuse(
-                "file operations under a restricted file system are not supported by this "
-                "executor yet"
-            )
+        return None if policy.full_access else policy
 
     async def fs_read_file(self, params: models.FsReadFileParams) -> models.FsReadFileResponse:
         """Read a whole file (as a model; requests are answered by `_read_file_reply`)."""
-        self._filesystem_call(params.sandbox)
-        text = await self._server.filesystem.read_file_message(params, b"", b"")
+        policy = self._filesystem_policy(params.sandbox)
+        text = await self._server.filesystem.read_file_message(params, b"", b"", policy)
         return models.FsReadFileResponse(data_base64=text.decode("ascii"))
 
     async def _read_file_reply(self, request_id: int | str, params: models.FsReadFileParams) -> bytes:
         """`fs_read_file`'s reply, encoded: the same bytes `orjson` makes of the result,
         but the base64 (89 MB for a 64 MiB file) is written once, into the reply itself."""
-        self._filesystem_call(params.sandbox)
+        policy = self._filesystem_policy(params.sandbox)
         prefix, suffix = jsonrpc.file_reply_frame(request_id)
-        return await self._server.filesystem.read_file_message(params, prefix, suffix)
+        return await self._server.filesystem.read_file_message(params, prefix, suffix, policy)
 
     async def fs_write_file(
         self, params: models.FsWriteFileParams, decoded: bytes | None = None
     ) -> models.EmptyResponse:
         """Create or truncate a file (with `decoded`: the data, already decoded)."""
-        self._filesystem_call(params.sandbox)
-        return await self._server.filesystem.write_file(params, decoded)
+        policy = self._filesystem_policy(params.sandbox)
+        return await self._server.filesystem.write_file(params, decoded, policy)
 
     async def fs_create_directory(self, params: models.FsCreateDirectoryParams) -> models.EmptyResponse:
         """Create a directory."""
-        self._filesystem_call(params.sandbox)
-        return await self._server.filesystem.create_directory(params)
+        policy = self._filesystem_policy(params.sandbox)
+        return await self._server.filesystem.create_directory(params, policy)
 
     async def fs_get_metadata(self, params: models.FsGetMetadataParams) -> models.FsGetMetadataResponse:
         """Stat a path."""
-        self._filesystem_call(params.sandbox)
-        return await self._server.filesystem.get_metadata(params)
+        policy = self._filesystem_policy(params.sandbox)
+        return await self._server.filesystem.get_metadata(params, policy)
 
     async def fs_read_directory(
         self, params: models.FsReadDirectoryParams
     ) -> models.FsReadDirectoryResponse:
         """List a directory."""
-        self._filesystem_call(params.sandbox)
-        return await self._server.filesystem.read_directory(params)
+        policy = self._filesystem_policy(params.sandbox)
+        return await self._server.filesystem.read_directory(params, policy)
 
     async def fs_remove(self, params: models.FsRemoveParams) -> models.EmptyResponse:
         """Remove a path."""
-        self._filesystem_call(params.sandbox)
-        return await self._server.filesystem.remove(params)
+        policy = self._filesystem_policy(params.sandbox)
+        return await self._server.filesystem.remove(params, policy)
 
     async def fs_copy(self, params: models.FsCopyParams) -> models.EmptyResponse:
         """Copy a path."""
-        self._filesystem_call(params.sandbox)
-        return await self._server.filesystem.copy(params)
+        policy = self._filesystem_policy(params.sandbox)
+        return await self._server.filesystem.copy(params, policy)

@@ -1,66 +1,37 @@
 """The ``fs/*`` methods, with the behaviour, codes and messages of ``codex exec-server`` 0.169.0.
 
-Every blocking step (path conversion, base64, system calls) of one request runs as a
-single function in a worker thread, so the event loop never waits on the disk.
-
-Two path modes exist, chosen by ``followSymlinks``:
-
-* default (absent or true): plain path-based system calls, as Rust's ``std::fs`` makes
-  them (``open``, ``lstat``/``stat``, ``mkdir -p``, ``remove_dir_all`` ...);
-* ``followSymlinks: false``: no symbolic link may appear anywhere in the path. Like the
-  reference, each directory is opened with ``O_PATH|O_DIRECTORY|O_NOFOLLOW`` from ``/``
-  down, so a symlinked directory fails with ENOTDIR and a symlinked final component with
-  ELOOP (or ``path contains a symbolic link`` where the reference stats it).
-
-OS errors are reported as Rust prints them from the musl build: the musl ``strerror``
-text plus `` (os error N)``, with the code from :func:`execwire_server.errors.io_error`.
+This module is the protocol side: PathUris, base64 and result models. The operations
+themselves live in `fs_ops` (native paths, standard library only). Without a sandbox, every
+blocking step of one request (path conversion, base64, system calls) runs as a single
+function in a worker thread, so the event loop never waits on the disk. Under a restricted
+sandbox the operation runs inside the request's bubblewrap view instead
+(`SandboxRuntime.run_file_operation`), so the kernel applies the same mounts a sandboxed
+process sees: symlinks, ``..``, hard links and ``/proc/*/root`` resolve there, and a write
+outside the writable roots fails with ``Read-only file system (os error 30)``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import errno
-import os
-import stat
-import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from execwire import base64_strict
 from execwire.pathuri import PathUriHostError, to_native_path
 from execwire.protocol import models
 
-from .errors import INTERNAL_ERROR, INVALID_REQUEST, RpcError, io_error
+from . import fs_ops
+from .errors import INVALID_REQUEST, RpcError
+from .fs_ops import DEFAULT_MAX_READ_BYTES
+
+if TYPE_CHECKING:
+    from .sandbox.policy import SandboxPolicy
+    from .sandbox.runtime import SandboxRuntime
 
 __all__ = ["DEFAULT_MAX_READ_BYTES", "FileSystem"]
 
-DEFAULT_MAX_READ_BYTES = 512 * 1024 * 1024
-"""The reference refuses to read files larger than 512 MiB."""
-
 _T = TypeVar("_T")
-
-_DIR_PATH_FLAGS = os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC  # O_NONBLOCK: a FIFO must not hang open()
-_NOFOLLOW_WRITE_FLAGS = (
-    os.O_WRONLY | os.O_CREAT | os.O_NOCTTY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC
-)
-_READ_CHUNK = 1024 * 1024
-_COPY_FILE_RANGE_CHUNK = 1 << 30  # what Rust's kernel_copy asks for per call
-_SENDFILE_CHUNK = 0x7FFF_F000  # Linux's per-call maximum, as Rust passes it
-
-_NOT_REGULAR = "path is not a regular file"
-_NO_ENTRY = "path must name an entry"
-_SYMLINK_IN_PATH = "path contains a symbolic link"
-_NUL_IN_PATH = "file name contained an unexpected NUL byte"
-_COPY_NEEDS_RECURSIVE = "fs/copy requires recursive: true when sourcePath is a directory"
-_COPY_INTO_ITSELF = "fs/copy cannot copy a directory to itself or one of its descendants"
-_COPY_UNSUPPORTED = "fs/copy only supports regular files, directories, and symlinks"
-
-def _oserror(code: int) -> OSError:
-    return OSError(code, os.strerror(code))
 
 
 def _native(uri: str) -> bytes:
@@ -73,611 +44,73 @@ def _native(uri: str) -> bytes:
     return path
 
 
-def _check_nul(path: bytes) -> None:
-    """Rust's std refuses paths with NUL before any system call, as InvalidInput."""
-    if b"\0" in path:
-        raise RpcError(INVALID_REQUEST, _NUL_IN_PATH)
-
-
-def _display(path: bytes) -> str:
-    """``Path::display``: lossy UTF-8."""
-    return path.decode("utf-8", "replace")
-
-
-def _too_large(limit: int) -> RpcError:
-    return RpcError(INVALID_REQUEST, f"file is too large to read: limit is {limit} bytes")
-
-
-def _epoch_ms(ns: int) -> int:
-    """std's ``SystemTime`` → ms since the epoch; a time before the epoch becomes 0."""
-    return ns // 1_000_000 if ns >= 0 else 0
-
-
-# ------------------------------------------------------------------------------- statx
-
-
-@dataclass(frozen=True)
-class _Statx:
-    mode: int
-    size: int
-    mtime_ms: int
-    btime_ms: int
-
-
-_AT_EMPTY_PATH = 0x1000
-_AT_SYMLINK_NOFOLLOW = 0x100
-_STATX_BASIC_STATS = 0x7FF
-_STATX_BTIME = 0x800
-_STATX_SIZE = 256
-_STATX_MASK = struct.Struct("=I")
-_STATX_MODE = struct.Struct("=H")
-_STATX_SIZE_FIELD = struct.Struct("=Q")
-_STATX_TIME = struct.Struct("=qI")
-_STATX_BTIME_OFFSET = 0x50
-_STATX_MTIME_OFFSET = 0x70
-
-
-def _load_statx() -> Callable[..., int] | None:
+def _decode_write_data(data_base64: str) -> bytes:
     try:
-        function = ctypes.CDLL(None, use_errno=True).statx
-    except (AttributeError, OSError):
-        return None
-    function.argtypes = [
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.c_int,
-        ctypes.c_uint,
-        ctypes.c_void_p,
-    ]
-    function.restype = ctypes.c_int
-    return function
-
-
-_statx = _load_statx()
-
-
-def _statx_at(dir_fd: int, name: bytes, flags: int) -> _Statx:
-    """statx(2), the call the reference's no-follow metadata uses: it reports birth time.
-
-    Times keep their sign here (sec * 1000 + nsec / 10^6), unlike on the default path.
-    """
-    if _statx is not None:
-        buffer = ctypes.create_string_buffer(_STATX_SIZE)
-        if _statx(dir_fd, name, flags, _STATX_BASIC_STATS | _STATX_BTIME, buffer) == 0:
-            (mask,) = _STATX_MASK.unpack_from(buffer, 0)
-            (mode,) = _STATX_MODE.unpack_from(buffer, 0x1C)
-            (size,) = _STATX_SIZE_FIELD.unpack_from(buffer, 0x28)
-            m_sec, m_nsec = _STATX_TIME.unpack_from(buffer, _STATX_MTIME_OFFSET)
-            b_sec, b_nsec = _STATX_TIME.unpack_from(buffer, _STATX_BTIME_OFFSET)
-            birth = b_sec * 1000 + b_nsec // 1_000_000 if mask & _STATX_BTIME else 0
-            return _Statx(mode, size, m_sec * 1000 + m_nsec // 1_000_000, birth)
-        code = ctypes.get_errno()
-        if code != errno.ENOSYS:
-            raise _oserror(code)
-    # No statx: plain fstatat, without a birth time.
-    result = os.stat(name or b".", dir_fd=dir_fd, follow_symlinks=False)
-    return _Statx(result.st_mode, result.st_size, result.st_mtime_ns // 1_000_000, 0)
-
-
-# ---------------------------------------------------------------- no-follow path walking
-
-
-def _components(path: bytes) -> list[bytes]:
-    return [part for part in path.split(b"/") if part]
-
-
-def _open_dirs(components: list[bytes], *, create: bool = False) -> int:
-    """Open ``/`` then each component with O_NOFOLLOW|O_DIRECTORY; return the last fd.
-
-    A symlink among them fails with ENOTDIR, a NUL byte with EINVAL (as rustix does). With
-    ``create``, a missing directory is made (``mkdirat``) and then opened.
-    """
-    fd = os.open(b"/", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        for name in components:
-            if b"\0" in name:
-                raise _oserror(errno.EINVAL)
-            try:
-                child = os.open(name, _DIR_PATH_FLAGS, dir_fd=fd)
-            except FileNotFoundError:
-                if not create:
-                    raise
-                try:
-                    os.mkdir(name, 0o777, dir_fd=fd)
-                except FileExistsError:
-                    pass  # made concurrently: open it below
-                child = os.open(name, _DIR_PATH_FLAGS, dir_fd=fd)
-            os.close(fd)
-            fd = child
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
-
-def _split_last(path: bytes) -> tuple[list[bytes], bytes]:
-    """(parent components, final name); ``/`` itself names no entry."""
-    components = _components(path)
-    if not components:
-        raise RpcError(INVALID_REQUEST, _NO_ENTRY)
-    last = components.pop()
-    if b"\0" in last:
-        # Reached only after the parents open (the reference checks per component).
-        os.close(_open_dirs(components))
-        raise _oserror(errno.EINVAL)
-    return components, last
-
-
-def _open_nofollow(path: bytes, flags: int, mode: int = 0o777) -> int:
-    parents, name = _split_last(path)
-    dir_fd = _open_dirs(parents)
-    try:
-        return os.open(name, flags | os.O_NOFOLLOW, mode, dir_fd=dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-# ------------------------------------------------------------------------ data movement
-
-
-
-
-def _read_all(fd: int, size_hint: int, limit: int) -> bytes:
-    """Read to EOF, at most ``limit`` bytes; one read (no copy) for a file of known size."""
-    chunks: list[bytes] = []
-    total = 0
-    want = size_hint + 1 if size_hint else _READ_CHUNK
-    while True:
-        chunk = os.read(fd, min(want, limit + 1 - total))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        total += len(chunk)
-        if total > limit:
-            raise _too_large(limit)
-        want = _READ_CHUNK
-    if len(chunks) == 1:
-        return chunks[0]
-    return b"".join(chunks)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        if written == 0:
-            raise RpcError(INTERNAL_ERROR, "failed to write whole buffer")
-        view = view[written:]
-
-
-# errno values for which Rust's kernel_copy falls back from copy_file_range before any byte moved.
-_CFR_FALLBACK = frozenset(
-    {errno.ENOSYS, errno.EXDEV, errno.EINVAL, errno.EPERM, errno.EOPNOTSUPP, errno.EBADF}
-)
-
-
-def _copy_data(source: int, target: int) -> None:
-    """Rust's ``io::copy`` between files: copy_file_range, then sendfile, then read/write."""
-    written = 0
-    while True:
-        try:
-            count = os.copy_file_range(source, target, _COPY_FILE_RANGE_CHUNK)
-        except OSError as error:
-            if error.errno == errno.EOVERFLOW or (error.errno in _CFR_FALLBACK and written == 0):
-                break
-            raise
-        if count == 0:
-            if written:
-                return
-            break  # 0 before any byte: maybe a procfs file that lies about its size
-        written += count
-    sendfile_written = 0
-    while True:
-        try:
-            count = os.sendfile(target, source, None, _SENDFILE_CHUNK)
-        except OSError as error:
-            if error.errno in (errno.ENOSYS, errno.EPERM, errno.EOVERFLOW) or (
-                error.errno == errno.EINVAL and sendfile_written == 0
-            ):
-                break
-            raise
-        if count == 0:
-            return
-        sendfile_written += count
-    while True:
-        chunk = os.read(source, _READ_CHUNK)
-        if not chunk:
-            return
-        _write_all(target, chunk)
-
-
-def _copy_file(source: bytes, destination: bytes) -> None:
-    """``std::fs::copy``: byte copy, destination created/truncated with the source's mode."""
-    in_fd = os.open(source, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        source_stat = os.fstat(in_fd)
-        if not stat.S_ISREG(source_stat.st_mode):
-            raise RpcError(
-                INVALID_REQUEST,
-                "the source path is neither a regular file nor a symlink to a regular file",
-            )
-        mode = stat.S_IMODE(source_stat.st_mode)
-        # Opened without O_TRUNC, truncated after the identity check below.
-        out_fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, mode)
-        try:
-            target_stat = os.fstat(out_fd)
-            if (target_stat.st_dev, target_stat.st_ino) == (source_stat.st_dev, source_stat.st_ino):
-                # Deliberate difference: the reference truncates a file copied onto itself
-                # (also via a symlink or hard link) to 0 bytes and returns {}. We return {}
-                # and leave the file intact.
-                return
-            if stat.S_ISREG(target_stat.st_mode):
-                os.ftruncate(out_fd, 0)
-                os.fchmod(out_fd, mode)  # in case the file already existed
-            _copy_data(in_fd, out_fd)
-        finally:
-            os.close(out_fd)
-    finally:
-        os.close(in_fd)
-
-
-def _copy_symlink(source: bytes, destination: bytes) -> None:
-    """A new symlink with the same target; an existing destination is EEXIST, as in the reference."""
-    os.symlink(os.readlink(source), destination)
-
-
-def _create_dir_all(path: bytes) -> None:
-    """``std::fs::create_dir_all``: an existing directory (also via a symlink) is fine."""
-    pending: list[bytes] = []
-    current = path
-    while True:
-        try:
-            os.mkdir(current, 0o777)
-            break
-        except OSError as error:
-            if error.errno != errno.ENOENT:
-                if os.path.isdir(current):
-                    break
-                raise
-        parent = os.path.dirname(current)
-        if parent == current:
-            raise RpcError(INTERNAL_ERROR, "failed to create whole tree")
-        pending.append(current)
-        current = parent
-    for directory in reversed(pending):
-        try:
-            os.mkdir(directory, 0o777)
-        except OSError:
-            if not os.path.isdir(directory):
-                raise
-
-
-def _is_same_or_inside(source: bytes, destination: bytes) -> bool:
-    """Whether ``destination`` is ``source`` or below it, after resolving symlinks.
-
-    The destination may not exist yet: its longest existing prefix is canonicalized and
-    the rest appended, as the reference does.
-    """
-    source_real = os.path.realpath(source, strict=True)
-    existing = destination
-    rest: list[bytes] = []
-    while True:
-        try:
-            os.stat(existing)
-            break
-        except OSError:
-            parent = os.path.dirname(existing)
-            if parent == existing:
-                break
-            rest.append(os.path.basename(existing))
-            existing = parent
-    target = os.path.join(os.path.realpath(existing), *reversed(rest))
-    return target == source_real or target.startswith(source_real.rstrip(b"/") + b"/")
-
-
-def _copy_tree(source: bytes, destination: bytes) -> None:
-    """Depth-first copy of a directory's entries, in directory order, without recursion.
-
-    Directories are merged into existing ones, files overwritten, symlinks re-created
-    (an existing one fails with EEXIST); FIFOs, sockets and devices are skipped.
-    """
-    stack: list[tuple[Iterator[os.DirEntry[bytes]], bytes]] = []
-    try:
-        stack.append((os.scandir(source), destination))
-        while stack:
-            entries, target_dir = stack[-1]
-            entry = next(entries, None)
-            if entry is None:
-                entries.close()  # type: ignore[attr-defined]
-                stack.pop()
-                continue
-            target = os.path.join(target_dir, entry.name)
-            if entry.is_dir(follow_symlinks=False):
-                _create_dir_all(target)
-                stack.append((os.scandir(entry.path), target))
-            elif entry.is_file(follow_symlinks=False):
-                _copy_file(entry.path, target)
-            elif entry.is_symlink():
-                _copy_symlink(entry.path, target)
-    finally:
-        for entries, _ in stack:
-            entries.close()  # type: ignore[attr-defined]
-
-
-_DIR_NOFOLLOW_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-
-
-def _remove_dir_all(path: bytes) -> None:
-    """``std::fs::remove_dir_all``: fd-relative, never follows a symlink out of the tree.
-
-    NotFound below the root is ignored (something else removed it first). Iterative, so
-    depth is not limited by Python's recursion limit.
-    """
-    if stat.S_ISLNK(os.lstat(path).st_mode):
-        os.unlink(path)
-        return
-    root_fd = os.open(path, _DIR_NOFOLLOW_FLAGS)
-    # (fd of the directory, its entries, its name in the parent level's fd)
-    stack: list[tuple[int, Iterator[os.DirEntry[str]], str]] = []
-    try:
-        stack.append((root_fd, os.scandir(root_fd), ""))
-        while stack:
-            fd, entries, name = stack[-1]
-            entry = next(entries, None)
-            if entry is None:
-                entries.close()  # type: ignore[attr-defined]
-                os.close(fd)
-                stack.pop()
-                try:
-                    if stack:
-                        os.rmdir(name, dir_fd=stack[-1][0])
-                    else:
-                        os.rmdir(path)
-                except FileNotFoundError:
-                    pass
-                continue
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    try:
-                        child = os.open(entry.name, _DIR_NOFOLLOW_FLAGS, dir_fd=fd)
-                    except OSError as error:
-                        if error.errno not in (errno.ENOTDIR, errno.ELOOP):
-                            raise
-                        os.unlink(entry.name, dir_fd=fd)  # replaced by a non-directory
-                        continue
-                    try:
-                        stack.append((child, os.scandir(child), entry.name))
-                    except BaseException:
-                        os.close(child)
-                        raise
-                else:
-                    os.unlink(entry.name, dir_fd=fd)
-            except FileNotFoundError:
-                continue
-    finally:
-        for fd, entries, _ in stack:
-            entries.close()  # type: ignore[attr-defined]
-            os.close(fd)
-
-
-# ------------------------------------------------------------------- the operations
-
-
-def _read_file_message(uri: str, no_follow: bool, limit: int, prefix: bytes, suffix: bytes) -> bytes:
-    return base64_strict.encode_framed(prefix, _read_file_bytes(uri, no_follow, limit), suffix)
-
-
-def _read_file_bytes(uri: str, no_follow: bool, limit: int) -> bytes:
-    path = _native(uri)
-    if no_follow:
-        fd = _open_nofollow(path, _READ_FLAGS)
-    else:
-        _check_nul(path)
-        fd = os.open(path, _READ_FLAGS)
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            if no_follow:
-                raise RpcError(INVALID_REQUEST, _NOT_REGULAR)
-            raise RpcError(INVALID_REQUEST, f"path `{_display(path)}` is not a file")
-        if info.st_size > limit:
-            raise _too_large(limit)
-        return _read_all(fd, info.st_size, limit)
-    finally:
-        os.close(fd)
-
-
-def _write_file(uri: str, data_base64: str, no_follow: bool) -> None:
-    # The reference decodes the data before it looks at the path.
-    try:
-        data = base64_strict.decode(data_base64)
+        return base64_strict.decode(data_base64)
     except base64_strict.Base64DecodeError as error:
         raise RpcError(
             INVALID_REQUEST, f"fs/writeFile requires valid base64 dataBase64: {error}"
         ) from None
-    _write_decoded(uri, data, no_follow)
 
 
-def _write_decoded(uri: str, data: bytes, no_follow: bool) -> None:
-    path = _native(uri)
-    if no_follow:
-        # Without O_TRUNC: only a regular file is truncated, after the type check.
-        fd = _open_nofollow(path, _NOFOLLOW_WRITE_FLAGS, 0o666)
-    else:
-        _check_nul(path)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
-    try:
-        if no_follow:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise RpcError(INVALID_REQUEST, _NOT_REGULAR)
-            os.ftruncate(fd, 0)
-        _write_all(fd, data)
-    finally:
-        os.close(fd)
+def _read_file_message(uri: str, no_follow: bool, limit: int, prefix: bytes, suffix: bytes) -> bytes:
+    data = fs_ops.read_file(_native(uri), no_follow, limit)
+    return base64_strict.encode_framed(prefix, data, suffix)
 
 
-def _create_directory(uri: str, recursive: bool, no_follow: bool) -> None:
-    path = _native(uri)
-    if not no_follow:
-        _check_nul(path)
-        if recursive:
-            _create_dir_all(path)
-        else:
-            os.mkdir(path, 0o777)
-        return
-    if recursive:
-        os.close(_open_dirs(_components(path), create=True))
-        return
-    if not _components(path):
-        raise RpcError(INTERNAL_ERROR, "directory already exists")  # `/`
-    parents, name = _split_last(path)
-    dir_fd = _open_dirs(parents)
-    try:
-        os.mkdir(name, 0o777, dir_fd=dir_fd)
-    finally:
-        os.close(dir_fd)
+def _write_file(uri: str, data_base64: str | None, decoded: bytes | None, no_follow: bool) -> None:
+    # The reference decodes the data before it looks at the path.
+    data = decoded if decoded is not None else _decode_write_data(data_base64 or "")
+    fs_ops.write_file(_native(uri), data, no_follow)
 
 
-def _get_metadata(uri: str, no_follow: bool) -> models.FsGetMetadataResponse:
-    path = _native(uri)
-    if no_follow:
-        components = _components(path)
-        if components:
-            parents, name = _split_last(path)
-            dir_fd = _open_dirs(parents)
-            flags = _AT_SYMLINK_NOFOLLOW
-        else:
-            dir_fd, name, flags = _open_dirs([]), b"", _AT_EMPTY_PATH | _AT_SYMLINK_NOFOLLOW
-        try:
-            info = _statx_at(dir_fd, name, flags)
-        finally:
-            os.close(dir_fd)
-        if stat.S_ISLNK(info.mode):
-            raise RpcError(INVALID_REQUEST, _SYMLINK_IN_PATH)
-        return models.FsGetMetadataResponse(
-            is_directory=stat.S_ISDIR(info.mode),
-            is_file=stat.S_ISREG(info.mode),
-            is_symlink=False,
-            size=info.size,
-            created_at_ms=info.btime_ms,
-            modified_at_ms=info.mtime_ms,
-        )
-    _check_nul(path)
-    link = os.lstat(path)
-    target = os.stat(path) if stat.S_ISLNK(link.st_mode) else link
+def _metadata_model(metadata: fs_ops.Metadata) -> models.FsGetMetadataResponse:
     return models.FsGetMetadataResponse(
-        is_directory=stat.S_ISDIR(target.st_mode),
-        is_file=stat.S_ISREG(target.st_mode),
-        is_symlink=stat.S_ISLNK(link.st_mode),
-        size=target.st_size,
-        # The reference (a musl build, plain stat) has no birth time on this path.
-        created_at_ms=0,
-        modified_at_ms=_epoch_ms(target.st_mtime_ns),
+        is_directory=metadata.is_directory,
+        is_file=metadata.is_file,
+        is_symlink=metadata.is_symlink,
+        size=metadata.size,
+        created_at_ms=metadata.created_at_ms,
+        modified_at_ms=metadata.modified_at_ms,
     )
 
 
-def _read_directory(uri: str) -> models.FsReadDirectoryResponse:
-    path = _native(uri)
-    _check_nul(path)
-    entries: list[models.FsDirectoryEntry] = []
-    with os.scandir(path) as listing:
-        for entry in listing:
-            try:
-                if entry.is_symlink():
-                    # Flags describe the target; a dangling or looping link is left out.
-                    mode = os.stat(entry.path).st_mode
-                    is_dir, is_file = stat.S_ISDIR(mode), stat.S_ISREG(mode)
-                else:
-                    is_dir = entry.is_dir(follow_symlinks=False)
-                    is_file = entry.is_file(follow_symlinks=False)
-            except OSError:
-                continue
-            entries.append(
-                models.FsDirectoryEntry(
-                    file_name=entry.name.decode("utf-8", "replace"),
-                    is_directory=is_dir,
-                    is_file=is_file,
-                )
+def _directory_model(entries: list[fs_ops.DirectoryEntry]) -> models.FsReadDirectoryResponse:
+    return models.FsReadDirectoryResponse(
+        entries=[
+            models.FsDirectoryEntry(
+                file_name=entry.file_name, is_directory=entry.is_directory, is_file=entry.is_file
             )
-    return models.FsReadDirectoryResponse(entries=entries)
+            for entry in entries
+        ]
+    )
+
+
+def _get_metadata(uri: str, no_follow: bool) -> models.FsGetMetadataResponse:
+    return _metadata_model(fs_ops.get_metadata(_native(uri), no_follow))
+
+
+def _read_directory(uri: str) -> models.FsReadDirectoryResponse:
+    return _directory_model(fs_ops.read_directory(_native(uri)))
+
+
+def _create_directory(uri: str, recursive: bool, no_follow: bool) -> None:
+    fs_ops.create_directory(_native(uri), recursive, no_follow)
 
 
 def _remove(uri: str, recursive: bool, force: bool, no_follow: bool) -> None:
-    path = _native(uri)
-    if no_follow:
-        if recursive:
-            raise RpcError(INTERNAL_ERROR, "recursive no-follow removal is unsupported")
-        _remove_nofollow(path, force)
-        return
-    _check_nul(path)
-    try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        if force:
-            return
-        raise
-    if not stat.S_ISDIR(info.st_mode):
-        os.unlink(path)  # files, FIFOs and symlinks (also to directories) alike
-    elif recursive:
-        _remove_dir_all(path)
-    else:
-        os.rmdir(path)
-
-
-def _remove_nofollow(path: bytes, force: bool) -> None:
-    try:
-        parents, name = _split_last(path)
-        dir_fd = _open_dirs(parents)
-        try:
-            mode = os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode
-            if stat.S_ISLNK(mode):
-                raise RpcError(INVALID_REQUEST, _SYMLINK_IN_PATH)
-            if stat.S_ISDIR(mode):
-                os.rmdir(name, dir_fd=dir_fd)
-            else:
-                os.unlink(name, dir_fd=dir_fd)
-        finally:
-            os.close(dir_fd)
-    except FileNotFoundError:
-        if not force:
-            raise
+    fs_ops.remove(_native(uri), recursive, force, no_follow)
 
 
 def _copy(source_uri: str, destination_uri: str, recursive: bool) -> None:
-    source = _native(source_uri)
-    destination = _native(destination_uri)
-    _check_nul(source)
-    mode = os.lstat(source).st_mode
-    if stat.S_ISDIR(mode):
-        if not recursive:
-            raise RpcError(INVALID_REQUEST, _COPY_NEEDS_RECURSIVE)
-        _check_nul(destination)
-        if _is_same_or_inside(source, destination):
-            raise RpcError(INVALID_REQUEST, _COPY_INTO_ITSELF)
-        _create_dir_all(destination)
-        _copy_tree(source, destination)
-    elif stat.S_ISLNK(mode):
-        _check_nul(destination)
-        _copy_symlink(source, destination)
-    elif stat.S_ISREG(mode):
-        _check_nul(destination)
-        _copy_file(source, destination)
-    else:
-        raise RpcError(INVALID_REQUEST, _COPY_UNSUPPORTED)
-
-
-def _guarded(function: Callable[..., _T], *args: object) -> _T:
-    """Run one operation, turning OSError into the reference's reply."""
-    try:
-        return function(*args)
-    except OSError as error:
-        raise io_error(error) from None
+    fs_ops.copy(_native(source_uri), _native(destination_uri), recursive)
 
 
 class FileSystem:
-    """Handlers of the ``fs/*`` requests; the caller handles ``sandbox``.
+    """Handlers of the ``fs/*`` requests.
 
-    Each call is one hop to ``executor`` (the loop's default executor when None).
+    Each call is one hop to ``executor`` (the loop's default executor when None), or, with
+    a restricted `policy`, one run of the sandbox's file helper through `sandbox`.
     ``max_read_bytes`` is the ``fs/readFile`` size limit.
     """
 
@@ -685,76 +118,113 @@ class FileSystem:
         self,
         executor: ThreadPoolExecutor | None = None,
         max_read_bytes: int = DEFAULT_MAX_READ_BYTES,
+        sandbox: SandboxRuntime | None = None,
     ) -> None:
         self._executor = executor
         self._max_read_bytes = max_read_bytes
+        self._sandbox = sandbox
 
     async def _run(self, function: Callable[..., _T], *args: object) -> _T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, _guarded, function, *args)
+        return await loop.run_in_executor(self._executor, fs_ops.guarded, function, *args)
+
+    async def _sandboxed(
+        self, policy: SandboxPolicy, operation: str, *args: Any, data: bytes = b""
+    ) -> Any:
+        if self._sandbox is None:
+            raise RpcError(INVALID_REQUEST, "sandboxed file operations are not configured")
+        return await self._sandbox.run_file_operation(policy, operation, list(args), data)
 
     async def read_file_message(
-        self, params: models.FsReadFileParams, prefix: bytes, suffix: bytes
+        self,
+        params: models.FsReadFileParams,
+        prefix: bytes,
+        suffix: bytes,
+        policy: SandboxPolicy | None = None,
     ) -> bytes:
         """``fs/readFile``: the whole file as base64, written straight into the message
         that carries it, between `prefix` and `suffix` (built once, off the event loop)."""
-        return await self._run(
-            _read_file_message,
-            params.path,
-            params.follow_symlinks is False,
-            self._max_read_bytes,
-            prefix,
-            suffix,
-        )
+        no_follow = params.follow_symlinks is False
+        if policy is None:
+            return await self._run(
+                _read_file_message, params.path, no_follow, self._max_read_bytes, prefix, suffix
+            )
+        path = _native(params.path)
+        data = await self._sandboxed(policy, "read_file", path, no_follow, self._max_read_bytes)
+        return await self._run(base64_strict.encode_framed, prefix, data, suffix)
 
     async def write_file(
-        self, params: models.FsWriteFileParams, decoded: bytes | None = None
+        self,
+        params: models.FsWriteFileParams,
+        decoded: bytes | None = None,
+        policy: SandboxPolicy | None = None,
     ) -> models.EmptyResponse:
         """``fs/writeFile``: create or truncate, then write the decoded bytes (`decoded`
         when the caller already decoded ``dataBase64``, which is then ignored)."""
         no_follow = params.follow_symlinks is False
+        if policy is None:
+            data_base64 = params.data_base64 if decoded is None else None
+            await self._run(_write_file, params.path, data_base64, decoded, no_follow)
+            return models.EmptyResponse()
         if decoded is None:
-            await self._run(_write_file, params.path, params.data_base64, no_follow)
-        else:
-            await self._run(_write_decoded, params.path, decoded, no_follow)
+            decoded = await self._run(_decode_write_data, params.data_base64)
+        path = _native(params.path)
+        await self._sandboxed(policy, "write_file", path, no_follow, data=decoded)
         return models.EmptyResponse()
 
     async def create_directory(
-        self, params: models.FsCreateDirectoryParams
+        self, params: models.FsCreateDirectoryParams, policy: SandboxPolicy | None = None
     ) -> models.EmptyResponse:
         """``fs/createDirectory``: ``mkdir -p`` unless ``recursive`` is false."""
-        await self._run(
-            _create_directory,
-            params.path,
-            params.recursive is not False,
-            params.follow_symlinks is False,
-        )
+        recursive = params.recursive is not False
+        no_follow = params.follow_symlinks is False
+        if policy is None:
+            await self._run(_create_directory, params.path, recursive, no_follow)
+        else:
+            path = _native(params.path)
+            await self._sandboxed(policy, "create_directory", path, recursive, no_follow)
         return models.EmptyResponse()
 
     async def get_metadata(
-        self, params: models.FsGetMetadataParams
+        self, params: models.FsGetMetadataParams, policy: SandboxPolicy | None = None
     ) -> models.FsGetMetadataResponse:
         """``fs/getMetadata``: type flags, size and times of the path (following links)."""
-        return await self._run(_get_metadata, params.path, params.follow_symlinks is False)
+        no_follow = params.follow_symlinks is False
+        if policy is None:
+            return await self._run(_get_metadata, params.path, no_follow)
+        found = await self._sandboxed(policy, "get_metadata", _native(params.path), no_follow)
+        return _metadata_model(fs_ops.Metadata(*found))
 
     async def read_directory(
-        self, params: models.FsReadDirectoryParams
+        self, params: models.FsReadDirectoryParams, policy: SandboxPolicy | None = None
     ) -> models.FsReadDirectoryResponse:
         """``fs/readDirectory``: the entries in directory order, unreadable ones left out."""
-        return await self._run(_read_directory, params.path)
+        if policy is None:
+            return await self._run(_read_directory, params.path)
+        found = await self._sandboxed(policy, "read_directory", _native(params.path))
+        return _directory_model([fs_ops.DirectoryEntry(*entry) for entry in found])
 
-    async def remove(self, params: models.FsRemoveParams) -> models.EmptyResponse:
+    async def remove(
+        self, params: models.FsRemoveParams, policy: SandboxPolicy | None = None
+    ) -> models.EmptyResponse:
         """``fs/remove``: ``rm -rf`` by default (``recursive`` and ``force`` default true)."""
-        await self._run(
-            _remove,
-            params.path,
-            params.recursive is not False,
-            params.force is not False,
-            params.follow_symlinks is False,
-        )
+        recursive = params.recursive is not False
+        force = params.force is not False
+        no_follow = params.follow_symlinks is False
+        if policy is None:
+            await self._run(_remove, params.path, recursive, force, no_follow)
+        else:
+            path = _native(params.path)
+            await self._sandboxed(policy, "remove", path, recursive, force, no_follow)
         return models.EmptyResponse()
 
-    async def copy(self, params: models.FsCopyParams) -> models.EmptyResponse:
+    async def copy(
+        self, params: models.FsCopyParams, policy: SandboxPolicy | None = None
+    ) -> models.EmptyResponse:
         """``fs/copy``: a file, a symlink, or (with ``recursive``) a directory tree."""
-        await self._run(_copy, params.source_path, params.destination_path, params.recursive)
+        if policy is None:
+            await self._run(_copy, params.source_path, params.destination_path, params.recursive)
+        else:
+            source, destination = _native(params.source_path), _native(params.destination_path)
+            await self._sandboxed(policy, "copy", source, destination, params.recursive)
         return models.EmptyResponse()

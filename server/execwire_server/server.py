@@ -37,7 +37,7 @@ class ExecServer:
         self.sessions = SessionRegistry(detached_session_ttl, process_retention)
         self._pool = ThreadPoolExecutor(FILESYSTEM_THREADS, thread_name_prefix="execwire-fs")
         self.sandbox = SandboxRuntime()
-        self.filesystem = FileSystem(self._pool)
+        self.filesystem = FileSystem(self._pool, sandbox=self.sandbox)
         self.environment_info = describe_host()
         self.executor_environment = dict(os.environ)
         self._connections: set[asyncio.Task[None]] = set()

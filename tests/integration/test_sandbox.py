@@ -290,3 +290,98 @@ async def _sleep(seconds: float) -> None:
     import asyncio
 
     await asyncio.sleep(seconds)
+
+
+# ------------------------------------------------------------------------ file operations
+
+EROFS = {"code": -32603, "message": "Read-only file system (os error 30)"}
+
+
+def b64(text: str) -> str:
+    import base64
+
+    return base64.b64encode(text.encode()).decode()
+
+
+async def test_file_writes_stay_inside_the_writable_roots(server: ServerProcess, workspace: Path) -> None:
+    outside = workspace.parent
+    os.symlink(outside, workspace / "link-out")
+    os.link(outside / "outside.txt", workspace / "hard")
+    context = sandbox(workspace, [workspace])
+    async with connect(server.url) as client:
+        await client.initialize()
+        written = await client.request(
+            "fs/writeFile", {"path": uri(workspace / "in.txt"), "dataBase64": b64("in"), "sandbox": context}
+        )
+        assert written["result"] == {} and (workspace / "in.txt").read_text() == "in"
+        for target in (
+            outside / "escape",
+            workspace / "link-out" / "escape",
+            f"{workspace}/../escape",
+            f"/proc/self/root{outside}/escape",
+            workspace / ".git" / "config",
+        ):
+            answer = await client.request(
+                "fs/writeFile", {"path": uri(target), "dataBase64": b64("x"), "sandbox": context}
+            )
+            assert answer["error"] == EROFS, target
+        assert not (outside / "escape").exists() and not (workspace / ".git").exists()
+        made = await client.request("fs/createDirectory", {"path": uri(workspace / "a" / "b"), "sandbox": context})
+        assert made["result"] == {} and (workspace / "a" / "b").is_dir()
+        refused = await client.request("fs/createDirectory", {"path": uri(outside / "dir"), "sandbox": context})
+        assert refused["error"] == EROFS and not (outside / "dir").exists()
+        copied_out = await client.request(
+            "fs/copy",
+            {"sourcePath": uri(workspace / "in.txt"), "destinationPath": uri(outside / "copy"), "recursive": False, "sandbox": context},
+        )
+        assert copied_out["error"] == EROFS and not (outside / "copy").exists()
+        removed = await client.request("fs/remove", {"path": uri(outside / "outside.txt"), "sandbox": context})
+        assert removed["error"] == EROFS and (outside / "outside.txt").exists()
+        # A hard link inside the root shares its inode: writing through it is a write inside.
+        through_link = await client.request(
+            "fs/writeFile", {"path": uri(workspace / "hard"), "dataBase64": b64("linked"), "sandbox": context}
+        )
+        assert through_link["result"] == {}
+
+
+async def test_removing_a_root_is_refused_before_anything_is_deleted(
+    server: ServerProcess, workspace: Path
+) -> None:
+    (workspace / "keep.txt").write_text("keep")
+    async with connect(server.url) as client:
+        await client.initialize()
+        answer = await client.request(
+            "fs/remove", {"path": uri(workspace), "sandbox": sandbox(workspace, [workspace])}
+        )
+        assert answer["error"] == {"code": -32603, "message": "Resource busy (os error 16)"}
+        assert (workspace / "keep.txt").read_text() == "keep"
+
+
+async def test_file_reads_follow_the_intent(server: ServerProcess, workspace: Path) -> None:
+    (workspace / "secret").write_text("s3cret")
+    (workspace / "plain").write_text("visible")
+    entries = [ROOT_READ, PROJECT_WRITE, {"path": {"type": "path", "path": uri(workspace / "secret")}, "access": "deny"}]
+    context = sandbox(workspace, [workspace], entries=entries)
+    async with connect(server.url) as client:
+        await client.initialize()
+        plain = await client.result("fs/readFile", {"path": uri(workspace / "plain"), "sandbox": context})
+        assert plain == {"dataBase64": b64("visible")}
+        secret = await client.request("fs/readFile", {"path": uri(workspace / "secret"), "sandbox": context})
+        assert "s3cret" not in str(secret) and secret["error"]["message"] == "Permission denied (os error 13)"
+        no_cwd = {k: v for k, v in context.items() if k != "cwd"}
+        answer = await client.request("fs/readFile", {"path": uri(workspace / "plain"), "sandbox": no_cwd})
+        assert answer["error"] == {
+            "code": -32602,
+            "message": "file system sandbox context with dynamic permissions requires cwd",
+        }
+        read_only = sandbox(workspace, None, entries=[ROOT_READ])
+        write = await client.request(
+            "fs/writeFile", {"path": uri(workspace / "plain"), "dataBase64": b64("x"), "sandbox": read_only}
+        )
+        assert write["error"] == EROFS and (workspace / "plain").read_text() == "visible"
+        disabled = {"permissions": {"type": "disabled"}, "windowsSandboxLevel": "disabled"}
+        anywhere = workspace.parent / "anywhere"
+        direct = await client.request(
+            "fs/writeFile", {"path": uri(anywhere), "dataBase64": b64("x"), "sandbox": disabled}
+        )
+        assert direct["result"] == {} and anywhere.read_text() == "x"

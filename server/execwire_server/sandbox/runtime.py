@@ -27,13 +27,13 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from execwire.protocol import models
 
-from ..errors import INVALID_PARAMS, RpcError
+from ..errors import INTERNAL_ERROR, INVALID_PARAMS, RpcError
 from . import bwrap, landlock, seccomp
-from .policy import UNENFORCEABLE, SandboxPolicy, resolve
+from .policy import UNENFORCEABLE, SandboxPolicy, is_within, resolve
 
 __all__ = ["SandboxRuntime", "WrappedCommand", "refuse", "refuse_unenforceable"]
 
@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 PACKAGE_DIR: Final = Path(__file__).resolve().parent.parent
 LAUNCHER: Final = Path(__file__).resolve().parent / "launcher.py"
+FS_HELPER: Final = Path(__file__).resolve().parent / "fs_helper.py"
 _PROBE_TIMEOUT_SECONDS: Final = 10.0
 _LIBRARY_PATHS: Final = ("/usr/lib", "/usr/lib64", "/lib", "/lib64", "/etc/ld.so.cache")
 
@@ -190,6 +191,70 @@ class SandboxRuntime:
 
         `lc_ctype` is the command's own `LC_CTYPE`, which the launcher restores: Python
         sets one at start-up when it finds the C locale."""
+        return self._wrap_script(
+            policy, LAUNCHER, command, cwd=cwd, tty=tty, arg0=arg0, lc_ctype=lc_ctype
+        )
+
+    async def run_file_operation(
+        self, policy: SandboxPolicy, operation: str, args: list[Any], data: bytes = b""
+    ) -> Any:
+        """Run one `fs_ops` function inside the sandbox `policy` describes; its result
+        (bytes for `read_file`), or the `RpcError` the reference sends for its failure.
+
+        `data` is `write_file`'s content. A removal that would reach a mount of the
+        sandbox (a writable root, a masked path) is refused before anything is deleted,
+        where the reference deletes what it can and then fails with EBUSY.
+        """
+        await self.ensure_available()
+        if operation == "remove":
+            _refuse_removing_mounts(policy, args[0])
+        request = {"operation": operation, "args": [_encode_argument(arg) for arg in args]}
+        wrapped = self._wrap_script(
+            policy,
+            FS_HELPER,
+            [json.dumps(request).encode("utf-8", "surrogateescape")],
+            cwd=b"/",
+            tty=False,
+            arg0=None,
+        )
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *wrapped.argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                pass_fds=wrapped.pass_fds,
+                env={"PATH": os.defpath},
+            )
+            wrapped.spawned()
+            stdout, stderr = await process.communicate(data)
+        finally:
+            wrapped.release()
+        header, _, rest = stdout.partition(b"\n")
+        try:
+            answer = json.loads(header)
+        except ValueError:
+            detail = stderr.decode(errors="replace").strip()
+            raise RpcError(
+                INTERNAL_ERROR,
+                f"fs sandbox helper failed with status exit status: {process.returncode}: {detail}",
+            ) from None
+        if "error" in answer:
+            code, message = answer["error"]
+            raise RpcError(code, message)
+        return rest if operation == "read_file" else answer["ok"]
+
+    def _wrap_script(
+        self,
+        policy: SandboxPolicy,
+        script: Path,
+        arguments: list[bytes],
+        *,
+        cwd: bytes,
+        tty: bool,
+        arg0: str | None,
+        lc_ctype: str | None = None,
+    ) -> WrappedCommand:
         seccomp_fd = self._seccomp_fd(policy)
         try:
             plan = bwrap.plan(
@@ -220,9 +285,9 @@ class SandboxRuntime:
             os.fsencode(self._python),
             b"-I",
             b"-S",
-            os.fsencode(str(LAUNCHER)),
+            os.fsencode(str(script)),
             json.dumps(spec).encode("utf-8", "surrogateescape"),
-            *command,
+            *arguments,
         ]
         fds = (seccomp_fd,) if seccomp_fd is not None else ()
         return WrappedCommand(argv, fds, release)
@@ -334,3 +399,15 @@ def _remove_if_untouched(path: bytes) -> None:
         info = os.lstat(path)
         if info.st_size == 0 and info.st_mode & 0o777 == 0:
             os.unlink(path)
+
+
+def _encode_argument(value: Any) -> Any:
+    """Byte strings (paths) travel to the file helper as `{"b": surrogate-escaped text}`."""
+    return {"b": os.fsdecode(value)} if isinstance(value, bytes) else value
+
+
+def _refuse_removing_mounts(policy: SandboxPolicy, path: bytes) -> None:
+    target = os.path.realpath(path)
+    mounts = [*policy.writable_roots, *policy.denied, *policy.protected_paths()]
+    if any(is_within(mount, target) for mount in mounts):
+        raise RpcError(INTERNAL_ERROR, "Resource busy (os error 16)")

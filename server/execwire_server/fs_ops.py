@@ -1,0 +1,670 @@
+"""The ``fs/*`` operations on native paths, as ``codex exec-server`` 0.169.0 performs them.
+
+Standard library only (plus `errors`): the same functions serve requests directly, in a
+worker thread, and inside the sandbox, where `sandbox.fs_helper` runs one of them under the
+request's bubblewrap view of the file system. Protocol concerns (PathUris, base64, models)
+stay in `filesystem`.
+
+Two path modes exist, chosen by ``followSymlinks``:
+
+* default (absent or true): plain path-based system calls, as Rust's ``std::fs`` makes
+  them (``open``, ``lstat``/``stat``, ``mkdir -p``, ``remove_dir_all`` ...);
+* ``followSymlinks: false``: no symbolic link may appear anywhere in the path. Like the
+  reference, each directory is opened with ``O_PATH|O_DIRECTORY|O_NOFOLLOW`` from ``/``
+  down, so a symlinked directory fails with ENOTDIR and a symlinked final component with
+  ELOOP (or ``path contains a symbolic link`` where the reference stats it).
+
+OS errors are reported as Rust prints them from the musl build: the musl ``strerror``
+text plus `` (os error N)``, with the code from :func:`execwire_server.errors.io_error`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import stat
+import struct
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import NamedTuple, TypeVar
+
+from .errors import INTERNAL_ERROR, INVALID_REQUEST, RpcError, io_error
+
+__all__ = [
+    "DEFAULT_MAX_READ_BYTES",
+    "DirectoryEntry",
+    "Metadata",
+    "copy",
+    "create_directory",
+    "get_metadata",
+    "guarded",
+    "read_directory",
+    "read_file",
+    "remove",
+    "write_file",
+]
+
+
+class Metadata(NamedTuple):
+    """What `fs/getMetadata` reports."""
+
+    is_directory: bool
+    is_file: bool
+    is_symlink: bool
+    size: int
+    created_at_ms: int
+    modified_at_ms: int
+
+
+class DirectoryEntry(NamedTuple):
+    """One `fs/readDirectory` entry."""
+
+    file_name: str
+    is_directory: bool
+    is_file: bool
+
+
+DEFAULT_MAX_READ_BYTES = 512 * 1024 * 1024
+"""The reference refuses to read files larger than 512 MiB."""
+
+_T = TypeVar("_T")
+
+_DIR_PATH_FLAGS = os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC  # O_NONBLOCK: a FIFO must not hang open()
+_NOFOLLOW_WRITE_FLAGS = (
+    os.O_WRONLY | os.O_CREAT | os.O_NOCTTY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC
+)
+_READ_CHUNK = 1024 * 1024
+_COPY_FILE_RANGE_CHUNK = 1 << 30  # what Rust's kernel_copy asks for per call
+_SENDFILE_CHUNK = 0x7FFF_F000  # Linux's per-call maximum, as Rust passes it
+
+_NOT_REGULAR = "path is not a regular file"
+_NO_ENTRY = "path must name an entry"
+_SYMLINK_IN_PATH = "path contains a symbolic link"
+_NUL_IN_PATH = "file name contained an unexpected NUL byte"
+_COPY_NEEDS_RECURSIVE = "fs/copy requires recursive: true when sourcePath is a directory"
+_COPY_INTO_ITSELF = "fs/copy cannot copy a directory to itself or one of its descendants"
+_COPY_UNSUPPORTED = "fs/copy only supports regular files, directories, and symlinks"
+
+def _oserror(code: int) -> OSError:
+    return OSError(code, os.strerror(code))
+
+
+def _check_nul(path: bytes) -> None:
+    """Rust's std refuses paths with NUL before any system call, as InvalidInput."""
+    if b"\0" in path:
+        raise RpcError(INVALID_REQUEST, _NUL_IN_PATH)
+
+
+def _display(path: bytes) -> str:
+    """``Path::display``: lossy UTF-8."""
+    return path.decode("utf-8", "replace")
+
+
+def _too_large(limit: int) -> RpcError:
+    return RpcError(INVALID_REQUEST, f"file is too large to read: limit is {limit} bytes")
+
+
+def _epoch_ms(ns: int) -> int:
+    """std's ``SystemTime`` → ms since the epoch; a time before the epoch becomes 0."""
+    return ns // 1_000_000 if ns >= 0 else 0
+
+
+# ------------------------------------------------------------------------------- statx
+
+
+@dataclass(frozen=True)
+class _Statx:
+    mode: int
+    size: int
+    mtime_ms: int
+    btime_ms: int
+
+
+_AT_EMPTY_PATH = 0x1000
+_AT_SYMLINK_NOFOLLOW = 0x100
+_STATX_BASIC_STATS = 0x7FF
+_STATX_BTIME = 0x800
+_STATX_SIZE = 256
+_STATX_MASK = struct.Struct("=I")
+_STATX_MODE = struct.Struct("=H")
+_STATX_SIZE_FIELD = struct.Struct("=Q")
+_STATX_TIME = struct.Struct("=qI")
+_STATX_BTIME_OFFSET = 0x50
+_STATX_MTIME_OFFSET = 0x70
+
+
+def _load_statx() -> Callable[..., int] | None:
+    try:
+        function = ctypes.CDLL(None, use_errno=True).statx
+    except (AttributeError, OSError):
+        return None
+    function.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_uint,
+        ctypes.c_void_p,
+    ]
+    function.restype = ctypes.c_int
+    return function
+
+
+_statx = _load_statx()
+
+
+def _statx_at(dir_fd: int, name: bytes, flags: int) -> _Statx:
+    """statx(2), the call the reference's no-follow metadata uses: it reports birth time.
+
+    Times keep their sign here (sec * 1000 + nsec / 10^6), unlike on the default path.
+    """
+    if _statx is not None:
+        buffer = ctypes.create_string_buffer(_STATX_SIZE)
+        if _statx(dir_fd, name, flags, _STATX_BASIC_STATS | _STATX_BTIME, buffer) == 0:
+            (mask,) = _STATX_MASK.unpack_from(buffer, 0)
+            (mode,) = _STATX_MODE.unpack_from(buffer, 0x1C)
+            (size,) = _STATX_SIZE_FIELD.unpack_from(buffer, 0x28)
+            m_sec, m_nsec = _STATX_TIME.unpack_from(buffer, _STATX_MTIME_OFFSET)
+            b_sec, b_nsec = _STATX_TIME.unpack_from(buffer, _STATX_BTIME_OFFSET)
+            birth = b_sec * 1000 + b_nsec // 1_000_000 if mask & _STATX_BTIME else 0
+            return _Statx(mode, size, m_sec * 1000 + m_nsec // 1_000_000, birth)
+        code = ctypes.get_errno()
+        if code != errno.ENOSYS:
+            raise _oserror(code)
+    # No statx: plain fstatat, without a birth time.
+    result = os.stat(name or b".", dir_fd=dir_fd, follow_symlinks=False)
+    return _Statx(result.st_mode, result.st_size, result.st_mtime_ns // 1_000_000, 0)
+
+
+# ---------------------------------------------------------------- no-follow path walking
+
+
+def _components(path: bytes) -> list[bytes]:
+    return [part for part in path.split(b"/") if part]
+
+
+def _open_dirs(components: list[bytes], *, create: bool = False) -> int:
+    """Open ``/`` then each component with O_NOFOLLOW|O_DIRECTORY; return the last fd.
+
+    A symlink among them fails with ENOTDIR, a NUL byte with EINVAL (as rustix does). With
+    ``create``, a missing directory is made (``mkdirat``) and then opened.
+    """
+    fd = os.open(b"/", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for name in components:
+            if b"\0" in name:
+                raise _oserror(errno.EINVAL)
+            try:
+                child = os.open(name, _DIR_PATH_FLAGS, dir_fd=fd)
+            except FileNotFoundError:
+                if not create:
+                    raise
+                try:
+                    os.mkdir(name, 0o777, dir_fd=fd)
+                except FileExistsError:
+                    pass  # made concurrently: open it below
+                child = os.open(name, _DIR_PATH_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = child
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _split_last(path: bytes) -> tuple[list[bytes], bytes]:
+    """(parent components, final name); ``/`` itself names no entry."""
+    components = _components(path)
+    if not components:
+        raise RpcError(INVALID_REQUEST, _NO_ENTRY)
+    last = components.pop()
+    if b"\0" in last:
+        # Reached only after the parents open (the reference checks per component).
+        os.close(_open_dirs(components))
+        raise _oserror(errno.EINVAL)
+    return components, last
+
+
+def _open_nofollow(path: bytes, flags: int, mode: int = 0o777) -> int:
+    parents, name = _split_last(path)
+    dir_fd = _open_dirs(parents)
+    try:
+        return os.open(name, flags | os.O_NOFOLLOW, mode, dir_fd=dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+# ------------------------------------------------------------------------ data movement
+
+
+
+
+def _read_all(fd: int, size_hint: int, limit: int) -> bytes:
+    """Read to EOF, at most ``limit`` bytes; one read (no copy) for a file of known size."""
+    chunks: list[bytes] = []
+    total = 0
+    want = size_hint + 1 if size_hint else _READ_CHUNK
+    while True:
+        chunk = os.read(fd, min(want, limit + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > limit:
+            raise _too_large(limit)
+        want = _READ_CHUNK
+    if len(chunks) == 1:
+        return chunks[0]
+    return b"".join(chunks)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if written == 0:
+            raise RpcError(INTERNAL_ERROR, "failed to write whole buffer")
+        view = view[written:]
+
+
+# errno values for which Rust's kernel_copy falls back from copy_file_range before any byte moved.
+_CFR_FALLBACK = frozenset(
+    {errno.ENOSYS, errno.EXDEV, errno.EINVAL, errno.EPERM, errno.EOPNOTSUPP, errno.EBADF}
+)
+
+
+def _copy_data(source: int, target: int) -> None:
+    """Rust's ``io::copy`` between files: copy_file_range, then sendfile, then read/write."""
+    written = 0
+    while True:
+        try:
+            count = os.copy_file_range(source, target, _COPY_FILE_RANGE_CHUNK)
+        except OSError as error:
+            if error.errno == errno.EOVERFLOW or (error.errno in _CFR_FALLBACK and written == 0):
+                break
+            raise
+        if count == 0:
+            if written:
+                return
+            break  # 0 before any byte: maybe a procfs file that lies about its size
+        written += count
+    sendfile_written = 0
+    while True:
+        try:
+            count = os.sendfile(target, source, None, _SENDFILE_CHUNK)
+        except OSError as error:
+            if error.errno in (errno.ENOSYS, errno.EPERM, errno.EOVERFLOW) or (
+                error.errno == errno.EINVAL and sendfile_written == 0
+            ):
+                break
+            raise
+        if count == 0:
+            return
+        sendfile_written += count
+    while True:
+        chunk = os.read(source, _READ_CHUNK)
+        if not chunk:
+            return
+        _write_all(target, chunk)
+
+
+def _copy_file(source: bytes, destination: bytes) -> None:
+    """``std::fs::copy``: byte copy, destination created/truncated with the source's mode."""
+    in_fd = os.open(source, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        source_stat = os.fstat(in_fd)
+        if not stat.S_ISREG(source_stat.st_mode):
+            raise RpcError(
+                INVALID_REQUEST,
+                "the source path is neither a regular file nor a symlink to a regular file",
+            )
+        mode = stat.S_IMODE(source_stat.st_mode)
+        # Opened without O_TRUNC, truncated after the identity check below.
+        out_fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, mode)
+        try:
+            target_stat = os.fstat(out_fd)
+            if (target_stat.st_dev, target_stat.st_ino) == (source_stat.st_dev, source_stat.st_ino):
+                # Deliberate difference: the reference truncates a file copied onto itself
+                # (also via a symlink or hard link) to 0 bytes and returns {}. We return {}
+                # and leave the file intact.
+                return
+            if stat.S_ISREG(target_stat.st_mode):
+                os.ftruncate(out_fd, 0)
+                os.fchmod(out_fd, mode)  # in case the file already existed
+            _copy_data(in_fd, out_fd)
+        finally:
+            os.close(out_fd)
+    finally:
+        os.close(in_fd)
+
+
+def _copy_symlink(source: bytes, destination: bytes) -> None:
+    """A new symlink with the same target; an existing destination is EEXIST, as in the reference."""
+    os.symlink(os.readlink(source), destination)
+
+
+def _create_dir_all(path: bytes) -> None:
+    """``std::fs::create_dir_all``: an existing directory (also via a symlink) is fine."""
+    pending: list[bytes] = []
+    current = path
+    while True:
+        try:
+            os.mkdir(current, 0o777)
+            break
+        except OSError as error:
+            if error.errno != errno.ENOENT:
+                if os.path.isdir(current):
+                    break
+                raise
+        parent = os.path.dirname(current)
+        if parent == current:
+            raise RpcError(INTERNAL_ERROR, "failed to create whole tree")
+        pending.append(current)
+        current = parent
+    for directory in reversed(pending):
+        try:
+            os.mkdir(directory, 0o777)
+        except OSError:
+            if not os.path.isdir(directory):
+                raise
+
+
+def _is_same_or_inside(source: bytes, destination: bytes) -> bool:
+    """Whether ``destination`` is ``source`` or below it, after resolving symlinks.
+
+    The destination may not exist yet: its longest existing prefix is canonicalized and
+    the rest appended, as the reference does.
+    """
+    source_real = os.path.realpath(source, strict=True)
+    existing = destination
+    rest: list[bytes] = []
+    while True:
+        try:
+            os.stat(existing)
+            break
+        except OSError:
+            parent = os.path.dirname(existing)
+            if parent == existing:
+                break
+            rest.append(os.path.basename(existing))
+            existing = parent
+    target = os.path.join(os.path.realpath(existing), *reversed(rest))
+    return target == source_real or target.startswith(source_real.rstrip(b"/") + b"/")
+
+
+def _copy_tree(source: bytes, destination: bytes) -> None:
+    """Depth-first copy of a directory's entries, in directory order, without recursion.
+
+    Directories are merged into existing ones, files overwritten, symlinks re-created
+    (an existing one fails with EEXIST); FIFOs, sockets and devices are skipped.
+    """
+    stack: list[tuple[Iterator[os.DirEntry[bytes]], bytes]] = []
+    try:
+        stack.append((os.scandir(source), destination))
+        while stack:
+            entries, target_dir = stack[-1]
+            entry = next(entries, None)
+            if entry is None:
+                entries.close()  # type: ignore[attr-defined]
+                stack.pop()
+                continue
+            target = os.path.join(target_dir, entry.name)
+            if entry.is_dir(follow_symlinks=False):
+                _create_dir_all(target)
+                stack.append((os.scandir(entry.path), target))
+            elif entry.is_file(follow_symlinks=False):
+                _copy_file(entry.path, target)
+            elif entry.is_symlink():
+                _copy_symlink(entry.path, target)
+    finally:
+        for entries, _ in stack:
+            entries.close()  # type: ignore[attr-defined]
+
+
+_DIR_NOFOLLOW_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def _remove_dir_all(path: bytes) -> None:
+    """``std::fs::remove_dir_all``: fd-relative, never follows a symlink out of the tree.
+
+    NotFound below the root is ignored (something else removed it first). Iterative, so
+    depth is not limited by Python's recursion limit.
+    """
+    if stat.S_ISLNK(os.lstat(path).st_mode):
+        os.unlink(path)
+        return
+    root_fd = os.open(path, _DIR_NOFOLLOW_FLAGS)
+    # (fd of the directory, its entries, its name in the parent level's fd)
+    stack: list[tuple[int, Iterator[os.DirEntry[str]], str]] = []
+    try:
+        stack.append((root_fd, os.scandir(root_fd), ""))
+        while stack:
+            fd, entries, name = stack[-1]
+            entry = next(entries, None)
+            if entry is None:
+                entries.close()  # type: ignore[attr-defined]
+                os.close(fd)
+                stack.pop()
+                try:
+                    if stack:
+                        os.rmdir(name, dir_fd=stack[-1][0])
+                    else:
+                        os.rmdir(path)
+                except FileNotFoundError:
+                    pass
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    try:
+                        child = os.open(entry.name, _DIR_NOFOLLOW_FLAGS, dir_fd=fd)
+                    except OSError as error:
+                        if error.errno not in (errno.ENOTDIR, errno.ELOOP):
+                            raise
+                        os.unlink(entry.name, dir_fd=fd)  # replaced by a non-directory
+                        continue
+                    try:
+                        stack.append((child, os.scandir(child), entry.name))
+                    except BaseException:
+                        os.close(child)
+                        raise
+                else:
+                    os.unlink(entry.name, dir_fd=fd)
+            except FileNotFoundError:
+                continue
+    finally:
+        for fd, entries, _ in stack:
+            entries.close()  # type: ignore[attr-defined]
+            os.close(fd)
+
+
+# ------------------------------------------------------------------- the operations
+
+
+def read_file(path: bytes, no_follow: bool, limit: int) -> bytes:
+    """The whole file (`fs/readFile`); at most `limit` bytes."""
+    if no_follow:
+        fd = _open_nofollow(path, _READ_FLAGS)
+    else:
+        _check_nul(path)
+        fd = os.open(path, _READ_FLAGS)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            if no_follow:
+                raise RpcError(INVALID_REQUEST, _NOT_REGULAR)
+            raise RpcError(INVALID_REQUEST, f"path `{_display(path)}` is not a file")
+        if info.st_size > limit:
+            raise _too_large(limit)
+        return _read_all(fd, info.st_size, limit)
+    finally:
+        os.close(fd)
+
+
+def write_file(path: bytes, data: bytes, no_follow: bool) -> None:
+    """Create or truncate, then write `data` (`fs/writeFile`)."""
+    if no_follow:
+        # Without O_TRUNC: only a regular file is truncated, after the type check.
+        fd = _open_nofollow(path, _NOFOLLOW_WRITE_FLAGS, 0o666)
+    else:
+        _check_nul(path)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    try:
+        if no_follow:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise RpcError(INVALID_REQUEST, _NOT_REGULAR)
+            os.ftruncate(fd, 0)
+        _write_all(fd, data)
+    finally:
+        os.close(fd)
+
+
+def create_directory(path: bytes, recursive: bool, no_follow: bool) -> None:
+    """`mkdir -p`, or one `mkdir` (`fs/createDirectory`)."""
+    if not no_follow:
+        _check_nul(path)
+        if recursive:
+            _create_dir_all(path)
+        else:
+            os.mkdir(path, 0o777)
+        return
+    if recursive:
+        os.close(_open_dirs(_components(path), create=True))
+        return
+    if not _components(path):
+        raise RpcError(INTERNAL_ERROR, "directory already exists")  # `/`
+    parents, name = _split_last(path)
+    dir_fd = _open_dirs(parents)
+    try:
+        os.mkdir(name, 0o777, dir_fd=dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def get_metadata(path: bytes, no_follow: bool) -> Metadata:
+    """Type flags, size and times (`fs/getMetadata`)."""
+    if no_follow:
+        components = _components(path)
+        if components:
+            parents, name = _split_last(path)
+            dir_fd = _open_dirs(parents)
+            flags = _AT_SYMLINK_NOFOLLOW
+        else:
+            dir_fd, name, flags = _open_dirs([]), b"", _AT_EMPTY_PATH | _AT_SYMLINK_NOFOLLOW
+        try:
+            info = _statx_at(dir_fd, name, flags)
+        finally:
+            os.close(dir_fd)
+        if stat.S_ISLNK(info.mode):
+            raise RpcError(INVALID_REQUEST, _SYMLINK_IN_PATH)
+        return Metadata(
+            is_directory=stat.S_ISDIR(info.mode),
+            is_file=stat.S_ISREG(info.mode),
+            is_symlink=False,
+            size=info.size,
+            created_at_ms=info.btime_ms,
+            modified_at_ms=info.mtime_ms,
+        )
+    _check_nul(path)
+    link = os.lstat(path)
+    target = os.stat(path) if stat.S_ISLNK(link.st_mode) else link
+    return Metadata(
+        is_directory=stat.S_ISDIR(target.st_mode),
+        is_file=stat.S_ISREG(target.st_mode),
+        is_symlink=stat.S_ISLNK(link.st_mode),
+        size=target.st_size,
+        # The reference (a musl build, plain stat) has no birth time on this path.
+        created_at_ms=0,
+        modified_at_ms=_epoch_ms(target.st_mtime_ns),
+    )
+
+
+def read_directory(path: bytes) -> list[DirectoryEntry]:
+    """The entries in directory order, unreadable ones left out (`fs/readDirectory`)."""
+    _check_nul(path)
+    entries: list[DirectoryEntry] = []
+    with os.scandir(path) as listing:
+        for entry in listing:
+            try:
+                if entry.is_symlink():
+                    # Flags describe the target; a dangling or looping link is left out.
+                    mode = os.stat(entry.path).st_mode
+                    is_dir, is_file = stat.S_ISDIR(mode), stat.S_ISREG(mode)
+                else:
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                    is_file = entry.is_file(follow_symlinks=False)
+            except OSError:
+                continue
+            entries.append(DirectoryEntry(entry.name.decode("utf-8", "replace"), is_dir, is_file))
+    return entries
+
+
+def remove(path: bytes, recursive: bool, force: bool, no_follow: bool) -> None:
+    """`rm -rf` by default (`fs/remove`)."""
+    if no_follow:
+        if recursive:
+            raise RpcError(INTERNAL_ERROR, "recursive no-follow removal is unsupported")
+        _remove_nofollow(path, force)
+        return
+    _check_nul(path)
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        if force:
+            return
+        raise
+    if not stat.S_ISDIR(info.st_mode):
+        os.unlink(path)  # files, FIFOs and symlinks (also to directories) alike
+    elif recursive:
+        _remove_dir_all(path)
+    else:
+        os.rmdir(path)
+
+
+def _remove_nofollow(path: bytes, force: bool) -> None:
+    try:
+        parents, name = _split_last(path)
+        dir_fd = _open_dirs(parents)
+        try:
+            mode = os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode
+            if stat.S_ISLNK(mode):
+                raise RpcError(INVALID_REQUEST, _SYMLINK_IN_PATH)
+            if stat.S_ISDIR(mode):
+                os.rmdir(name, dir_fd=dir_fd)
+            else:
+                os.unlink(name, dir_fd=dir_fd)
+        finally:
+            os.close(dir_fd)
+    except FileNotFoundError:
+        if not force:
+            raise
+
+
+def copy(source: bytes, destination: bytes, recursive: bool) -> None:
+    """A file, a symlink, or (with `recursive`) a directory tree (`fs/copy`)."""
+    _check_nul(source)
+    mode = os.lstat(source).st_mode
+    if stat.S_ISDIR(mode):
+        if not recursive:
+            raise RpcError(INVALID_REQUEST, _COPY_NEEDS_RECURSIVE)
+        _check_nul(destination)
+        if _is_same_or_inside(source, destination):
+            raise RpcError(INVALID_REQUEST, _COPY_INTO_ITSELF)
+        _create_dir_all(destination)
+        _copy_tree(source, destination)
+    elif stat.S_ISLNK(mode):
+        _check_nul(destination)
+        _copy_symlink(source, destination)
+    elif stat.S_ISREG(mode):
+        _check_nul(destination)
+        _copy_file(source, destination)
+    else:
+        raise RpcError(INVALID_REQUEST, _COPY_UNSUPPORTED)
+
+
+def guarded(function: Callable[..., _T], *args: object) -> _T:
+    """Run one operation, turning OSError into the reference's reply."""
+    try:
+        return function(*args)
+    except OSError as error:
+        raise io_error(error) from None

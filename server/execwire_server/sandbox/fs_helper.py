@@ -1,0 +1,66 @@
+"""One file operation inside the sandbox: what `fs/*` runs under a restricted intent.
+
+Run by bubblewrap, in the same view of the file system a sandboxed process gets, as
+`python -I -S fs_helper.py SPEC REQUEST` (standard library only). SPEC is the launcher's
+(Landlock is applied the same way); REQUEST is `{"operation": name, "args": [...]}` naming a
+function of `execwire_server.fs_ops`, with byte strings (paths) as `{"b": str}`
+(surrogate-escaped). `write_file` takes its data from stdin.
+
+The answer is one JSON line on stdout, `{"ok": result}` or `{"error": [code, message]}`
+(the reply the reference would send for that error), then, for `read_file`, the file's
+bytes. Anything else (a crash) is reported by the server from the exit status and stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+OPERATIONS = frozenset(
+    {"read_file", "write_file", "create_directory", "get_metadata", "read_directory", "remove", "copy"}
+)
+
+
+def decode_argument(value: Any) -> Any:
+    """`{"b": text}` → bytes; anything else as is."""
+    if isinstance(value, dict) and set(value) == {"b"}:
+        return os.fsencode(value["b"])
+    return value
+
+
+def main(argv: list[str]) -> None:
+    from execwire_server import fs_ops
+    from execwire_server.errors import RpcError, io_error
+    from execwire_server.sandbox.launcher import confine
+
+    confine(json.loads(argv[1]))
+    request = json.loads(argv[2])
+    operation = request["operation"]
+    if operation not in OPERATIONS:
+        raise SystemExit(f"unknown file operation {operation!r}")
+    args = [decode_argument(value) for value in request["args"]]
+    if operation == "write_file":
+        args.insert(1, sys.stdin.buffer.read())
+    out = sys.stdout.buffer
+    try:
+        result = getattr(fs_ops, operation)(*args)
+    except OSError as error:
+        failure = io_error(error)
+        out.write(json.dumps({"error": [failure.code, failure.message]}).encode() + b"\n")
+        return
+    except RpcError as error:
+        out.write(json.dumps({"error": [error.code, error.message]}).encode() + b"\n")
+        return
+    if isinstance(result, bytes):
+        out.write(b'{"ok": null}\n')
+        out.write(result)
+    else:
+        out.write(json.dumps({"ok": result}).encode() + b"\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv)
