@@ -38,6 +38,7 @@ METRICS: dict[str, Metric] = {
     for m in (
         Metric("exec.p50", "exec", "exec round trip p50", "ms", False),
         Metric("exec.p90", "exec", "exec round trip p90", "ms", False, chart=False),
+        Metric("sandbox.p50", "sandbox", "sandboxed exec round trip p50", "ms", False),
         Metric("streaming", "streaming", "stdout streaming 256 MiB", "MB/s", True),
         Metric("files.read", "files", "read file 64 MiB", "MB/s", True),
         Metric("files.write", "files", "write file 2 x 32 MiB", "MB/s", True),
@@ -114,6 +115,7 @@ class TargetOutcome:
 TARGETS: tuple[Target, ...] = (
     Target("exec.p50", "<=", 0.5, versus="asyncssh"),
     Target("exec.p50", "<=", 0.2, versus="reference"),
+    Target("sandbox.p50", "<=", 0.3, versus="reference"),
     Target("streaming", ">=", 2.0, versus="reference"),
     Target("files.read", ">=", 2.0, versus="reference"),
     Target("files.write", ">=", 1.1, versus="reference"),

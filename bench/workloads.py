@@ -3,6 +3,7 @@
 | group        | what                                                             | metrics              |
 |--------------|------------------------------------------------------------------|----------------------|
 | exec         | start `/bin/true`, wait until it closed; one session, sequential | p50, p90 (ms)        |
+| sandbox      | the same under the Codex agent's workspace-write sandbox intent  | p50 (ms)             |
 | streaming    | `head -c 256MiB /dev/zero`, stdout consumed as it comes          | median MB/s          |
 | files        | read a 64 MiB file; write 64 MiB as 2 files of 32 MiB (the       | median MB/s          |
 |              | reference drops messages over 64 MiB, base64 of 64 MiB is more;  |                      |
@@ -28,7 +29,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from .backends import Client, RunContext, Server
+from .backends import Client, RunContext, SandboxClient, Server
 from .metrics import Measurement
 from .processes import PeakMemory, peak_rss, start_server, tree_pss
 from .stats import Budget, Summary, repeat
@@ -40,6 +41,7 @@ MIB = 1 << 20
 TRUE = ["/bin/true"]
 
 EXEC_BUDGET = Budget(warmup=5, min_reps=30, max_reps=400, max_seconds=8.0)
+SANDBOX_BUDGET = Budget(warmup=3, min_reps=20, max_reps=200, max_seconds=10.0)
 
 STREAM_BYTES = 256 * MIB
 STREAM_BUDGET = Budget(warmup=1, min_reps=3, max_reps=7, max_seconds=25.0)
@@ -132,6 +134,25 @@ async def exec_round_trip(ctx: WorkloadContext) -> list[Measurement]:
         ctx.measurement("exec.p50", summary.median, samples, **details),
         ctx.measurement("exec.p90", summary.p90, samples, **details),
     ]
+
+
+async def sandboxed_exec_round_trip(ctx: WorkloadContext) -> list[Measurement]:
+    root = ctx.run.work_dir / "sandbox-root"
+    root.mkdir(exist_ok=True)
+    client = await ctx.server.connect()
+    assert isinstance(client, SandboxClient), "sandbox runs on exec-server back ends only"
+    try:
+
+        async def once() -> float:
+            started = time.perf_counter()
+            await client.run_sandboxed(TRUE, str(root))
+            return _elapsed_ms(started)
+
+        samples = await repeat(ctx.budget(SANDBOX_BUDGET), once)
+    finally:
+        await client.close()
+    summary = Summary.of(samples)
+    return [ctx.measurement("sandbox.p50", summary.median, samples, **_summary_details(summary))]
 
 
 # ----------------------------------------------------------------------------- streaming
@@ -386,6 +407,7 @@ WORKLOADS: dict[str, Workload] = {
     w.group: w
     for w in (
         Workload("exec", "exec round trip (/bin/true)", exec_round_trip),
+        Workload("sandbox", "sandboxed exec round trip (/bin/true)", sandboxed_exec_round_trip),
         Workload("streaming", "stdout streaming, 256 MiB", streaming),
         Workload("files", "file read/write, 64 MiB", files),
         Workload("concurrency", f"{CONCURRENT_STREAMS} concurrent sessions", concurrency),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Backend, BackendUnavailable, Client, RunContext, Server
+from .base import Backend, BackendUnavailable, Client, RunContext, SandboxClient, Server
 from .execserver import ExecwireBackend, ReferenceBackend, RelayBackend
 from .local import LocalBackend
 from .ssh import AsyncSshBackend
@@ -12,6 +12,7 @@ __all__ = [
     "BackendUnavailable",
     "Client",
     "RunContext",
+    "SandboxClient",
     "Server",
     "all_backends",
 ]

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-__all__ = ["Backend", "BackendUnavailable", "Client", "RunContext", "Server"]
+__all__ = ["Backend", "BackendUnavailable", "Client", "RunContext", "SandboxClient", "Server"]
 
 
 class BackendUnavailable(RuntimeError):
@@ -54,6 +54,16 @@ class Client(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class SandboxClient(Protocol):
+    """A session that can also run a command sandboxed (exec-server back ends)."""
+
+    async def run_sandboxed(self, argv: Sequence[str], writable_root: str) -> bytes:
+        """Like `Client.run`, under the Codex agent's workspace-write intent for
+        `writable_root` (no network)."""
+        ...
 
 
 class Server(Protocol):

@@ -23,7 +23,15 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from execwire import Connector, Executor, ExecWireError, RelayConnector, WebSocketConnector
+from execwire import (
+    Connector,
+    Executor,
+    ExecWireError,
+    RelayConnector,
+    Sandbox,
+    WebSocketConnector,
+)
+from execwire.protocol import models
 from execwire.relay.framing import MAX_MESSAGE_LEN as RELAY_MAX_MESSAGE
 
 from ..processes import ServerFailed, ServerProcess, start_server
@@ -31,7 +39,7 @@ from .base import Backend, BackendUnavailable, Client, RunContext, Server
 
 __all__ = ["ExecwireBackend", "ReferenceBackend", "RelayBackend", "SdkClient"]
 
-EXEC_SERVER_GROUPS = frozenset({"exec", "streaming", "files", "concurrency", "fanout"})
+EXEC_SERVER_GROUPS = frozenset({"exec", "sandbox", "streaming", "files", "concurrency", "fanout"})
 LISTEN = "ws://127.0.0.1:0"
 
 
@@ -42,7 +50,15 @@ class SdkClient:
         self._executor = executor
 
     async def run(self, argv: Sequence[str]) -> bytes:
-        result = await self._executor.run(argv)
+        return await self._run(argv, None)
+
+    async def run_sandboxed(self, argv: Sequence[str], writable_root: str) -> bytes:
+        return await self._run(argv, Sandbox.workspace_write(writable_root))
+
+    async def _run(
+        self, argv: Sequence[str], sandbox: models.FileSystemSandboxContext | None
+    ) -> bytes:
+        result = await self._executor.run(argv, sandbox=sandbox)
         if result.exit_code != 0:
             raise RuntimeError(f"{list(argv)} exited with {result.exit_code}: {result.stderr!r}")
         return result.stdout

@@ -25,7 +25,16 @@ def _host_can_sandbox() -> bool:
     if bwrap is None:
         return False
     probe = subprocess.run(
-        [bwrap, "--ro-bind", "/", "/", "--unshare-user", "--unshare-pid", "--unshare-net", "/bin/true"],
+        [
+            bwrap,
+            "--ro-bind",
+            "/",
+            "/",
+            "--unshare-user",
+            "--unshare-pid",
+            "--unshare-net",
+            "/bin/true",
+        ],
         capture_output=True,
         check=False,
     )
@@ -74,7 +83,10 @@ async def run(
     **extra: Any,
 ) -> dict[str, Any]:
     """Start `sh -c script`, wait for it to close; its exit params plus text output."""
-    params = {**start_params(process_id, ["/bin/sh", "-c", script], cwd=str(cwd)), "sandbox": context}
+    params = {
+        **start_params(process_id, ["/bin/sh", "-c", script], cwd=str(cwd)),
+        "sandbox": context,
+    }
     params["env"] = {"PATH": "/usr/bin:/bin", **params.get("env", {})}
     params.update(extra)
     started = await client.result("process/start", params)
@@ -85,7 +97,9 @@ async def run(
     return {
         **exited["params"],
         "stdout": client.output(process_id, stream or "stdout").decode(errors="replace"),
-        "stderr": client.output(process_id, "stderr").decode(errors="replace") if not stream else "",
+        "stderr": client.output(process_id, "stderr").decode(errors="replace")
+        if not stream
+        else "",
     }
 
 
@@ -97,11 +111,15 @@ def workspace(tmp_path: Path) -> Path:
     return root
 
 
-async def test_writes_stay_inside_the_writable_roots(server: ServerProcess, workspace: Path) -> None:
+async def test_writes_stay_inside_the_writable_roots(
+    server: ServerProcess, workspace: Path
+) -> None:
     outside = workspace.parent
     async with connect(server.url) as client:
         await client.initialize()
-        inside = await run(client, "in", "echo ok > inside.txt", sandbox(workspace, [workspace]), workspace)
+        inside = await run(
+            client, "in", "echo ok > inside.txt", sandbox(workspace, [workspace]), workspace
+        )
         assert inside["exitCode"] == 0 and (workspace / "inside.txt").read_text() == "ok\n"
         escapes = {
             "absolute": f"echo x > {outside}/escape",
@@ -119,7 +137,9 @@ async def test_writes_stay_inside_the_writable_roots(server: ServerProcess, work
         assert (outside / "outside.txt").read_text() == "original"
 
 
-async def test_links_and_renames_do_not_leave_the_roots(server: ServerProcess, workspace: Path) -> None:
+async def test_links_and_renames_do_not_leave_the_roots(
+    server: ServerProcess, workspace: Path
+) -> None:
     outside = workspace.parent
     os.symlink(outside, workspace / "link-out")
     async with connect(server.url) as client:
@@ -127,7 +147,9 @@ async def test_links_and_renames_do_not_leave_the_roots(server: ServerProcess, w
         context = sandbox(workspace, [workspace])
         via_link = await run(client, "l", "echo x > link-out/escape", context, workspace)
         assert via_link["exitCode"] != 0 and not (outside / "escape").exists()
-        hard = await run(client, "h", f"ln {outside}/outside.txt hard && echo x > hard", context, workspace)
+        hard = await run(
+            client, "h", f"ln {outside}/outside.txt hard && echo x > hard", context, workspace
+        )
         assert hard["exitCode"] != 0
         assert (outside / "outside.txt").read_text() == "original"
         moved = await run(client, "m", f"mv {workspace} {outside}/moved", context, workspace)
@@ -140,7 +162,9 @@ async def test_metadata_directories_stay_read_only(server: ServerProcess, worksp
     async with connect(server.url) as client:
         await client.initialize()
         context = sandbox(workspace, [workspace])
-        result = await run(client, "g", "mkdir -p .git/hooks; echo x > .codex/x; ls -a", context, workspace)
+        result = await run(
+            client, "g", "mkdir -p .git/hooks; echo x > .codex/x; ls -a", context, workspace
+        )
         assert "Read-only file system" in result["stderr"]
         assert ".git" in result["stdout"]  # masked inside, though it never existed
         # The masks were made for the run only: nothing is left on the host.
@@ -152,7 +176,9 @@ async def test_metadata_directories_stay_read_only(server: ServerProcess, worksp
         assert (workspace / ".git" / "config").read_text() == "real"
 
 
-async def test_project_roots_bind_to_workspace_roots_only(server: ServerProcess, workspace: Path) -> None:
+async def test_project_roots_bind_to_workspace_roots_only(
+    server: ServerProcess, workspace: Path
+) -> None:
     second = workspace.parent / "second"
     second.mkdir()
     async with connect(server.url) as client:
@@ -160,7 +186,9 @@ async def test_project_roots_bind_to_workspace_roots_only(server: ServerProcess,
         no_roots = await run(client, "c", "echo x > here", sandbox(workspace, None), workspace)
         assert no_roots["exitCode"] != 0 and not (workspace / "here").exists()
         both = sandbox(workspace, [workspace, second])
-        result = await run(client, "b", f"echo x > here && echo y > {second}/there", both, workspace)
+        result = await run(
+            client, "b", f"echo x > here && echo y > {second}/there", both, workspace
+        )
         assert result["exitCode"] == 0
         assert (workspace / "here").exists() and (second / "there").exists()
         read_only = sandbox(workspace, [workspace], entries=[ROOT_READ])
@@ -186,9 +214,16 @@ async def test_deny_and_minimal_hide_what_they_name(server: ServerProcess, works
         assert "visible" in result["stdout"]
         assert "s3cret" not in result["stdout"] and "TOKEN" not in result["stdout"]
         assert result["stderr"].count("Permission denied") == 2
-        minimal = [{"path": {"type": "special", "value": {"kind": "minimal"}}, "access": "read"}, PROJECT_WRITE]
+        minimal = [
+            {"path": {"type": "special", "value": {"kind": "minimal"}}, "access": "read"},
+            PROJECT_WRITE,
+        ]
         hidden = await run(
-            client, "m", f"cat plain; ls {workspace.parent}; ls /root", sandbox(workspace, [workspace], entries=minimal), workspace
+            client,
+            "m",
+            f"cat plain; ls {workspace.parent}; ls /root",
+            sandbox(workspace, [workspace], entries=minimal),
+            workspace,
         )
         assert "visible" in hidden["stdout"] and "outside.txt" not in hidden["stdout"]
 
@@ -196,20 +231,22 @@ async def test_deny_and_minimal_hide_what_they_name(server: ServerProcess, works
 async def test_network_and_sockets_are_refused(server: ServerProcess, workspace: Path) -> None:
     port = server.url.rsplit(":", 1)[1]
     probe = (
-        f"{sys.executable} -I -c \""
+        f'{sys.executable} -I -c "'
         "import socket\n"
         "for family, address in ((socket.AF_INET, ('127.0.0.1', PORT)), (socket.AF_UNIX, '/run/x.sock')):\n"
         "    try:\n"
         "        socket.socket(family).connect(address); print('connected', family)\n"
         "    except OSError as error: print('refused', family, error.errno)\n"
-        "\""
+        '"'
     ).replace("PORT", port)
     async with connect(server.url) as client:
         await client.initialize()
         denied = await run(client, "n", probe, sandbox(workspace, [workspace]), workspace)
         assert "connected" not in denied["stdout"]
         assert denied["stdout"].count("refused") == 2
-        allowed = await run(client, "a", probe, sandbox(workspace, [workspace], network="enabled"), workspace)
+        allowed = await run(
+            client, "a", probe, sandbox(workspace, [workspace], network="enabled"), workspace
+        )
         assert allowed["stdout"].startswith("connected")
 
 
@@ -217,12 +254,18 @@ async def test_outside_processes_are_out_of_reach(server: ServerProcess, workspa
     async with connect(server.url) as client:
         await client.initialize()
         context = sandbox(workspace, [workspace])
-        result = await run(client, "k", f"kill -0 {server.process.pid} && echo reached", context, workspace)
+        result = await run(
+            client, "k", f"kill -0 {server.process.pid} && echo reached", context, workspace
+        )
         assert "reached" not in result["stdout"]
         late = workspace / "late"
-        background = await run(client, "bg", f"(sleep 1; echo x > {late}) & echo started", context, workspace)
+        background = await run(
+            client, "bg", f"(sleep 1; echo x > {late}) & echo started", context, workspace
+        )
         assert background["exitCode"] == 0 and background["stdout"] == "started\n"
-        escaped = await run(client, "s", f"setsid sh -c 'sleep 1; echo x > {late}' & echo ok", context, workspace)
+        escaped = await run(
+            client, "s", f"setsid sh -c 'sleep 1; echo x > {late}' & echo ok", context, workspace
+        )
         assert escaped["exitCode"] == 0
         await _sleep(2)
         assert not late.exists()  # every child died with the command
@@ -234,7 +277,9 @@ async def test_reports_and_process_shape(server: ServerProcess, workspace: Path)
         context = sandbox(workspace, [workspace])
         quiet_failure = await run(client, "q", "exit 1", context, workspace)
         assert quiet_failure["sandboxDenied"] is False
-        message_but_success = await run(client, "m", "echo x > /etc/nope; exit 0", context, workspace)
+        message_but_success = await run(
+            client, "m", "echo x > /etc/nope; exit 0", context, workspace
+        )
         assert message_but_success["sandboxDenied"] is False
         read = await client.result("process/read", {"processId": "q"})
         assert read["sandboxDenied"] is False
@@ -254,7 +299,9 @@ async def test_reports_and_process_shape(server: ServerProcess, workspace: Path)
         assert tty["exitCode"] == 0 and "24 80" in tty["stdout"]
 
 
-async def test_unrestricted_profiles_write_everywhere(server: ServerProcess, workspace: Path) -> None:
+async def test_unrestricted_profiles_write_everywhere(
+    server: ServerProcess, workspace: Path
+) -> None:
     target = workspace.parent / "anywhere"
     async with connect(server.url) as client:
         await client.initialize()
@@ -267,22 +314,35 @@ async def test_unenforceable_intents_are_refused(server: ServerProcess, workspac
     async with connect(server.url) as client:
         await client.initialize()
         legacy = {**sandbox(workspace, [workspace]), "useLegacyLandlock": True}
-        answer = await client.request("process/start", {**start_params("l", ["true"]), "sandbox": legacy})
+        answer = await client.request(
+            "process/start", {**start_params("l", ["true"]), "sandbox": legacy}
+        )
         assert answer["error"]["code"] == -32602
-        assert answer["error"]["message"].startswith("sandbox intent cannot be enforced on this executor: ")
+        assert answer["error"]["message"].startswith(
+            "sandbox intent cannot be enforced on this executor: "
+        )
         windows = sandbox(
             workspace,
             [workspace],
-            entries=[ROOT_READ, {"path": {"type": "path", "path": "file:///C:/x"}, "access": "write"}],
+            entries=[
+                ROOT_READ,
+                {"path": {"type": "path", "path": "file:///C:/x"}, "access": "write"},
+            ],
         )
-        answer = await client.request("process/start", {**start_params("w", ["true"]), "sandbox": windows})
+        answer = await client.request(
+            "process/start", {**start_params("w", ["true"]), "sandbox": windows}
+        )
         assert answer["error"] == {
             "code": -32602,
             "message": "failed to prepare process sandbox: invalid sandbox permission path: "
             "'file:///C:/x' is invalid on 'linux'",
         }
-        no_level = {k: v for k, v in sandbox(workspace, [workspace]).items() if k != "windowsSandboxLevel"}
-        answer = await client.request("process/start", {**start_params("n", ["true"]), "sandbox": no_level})
+        no_level = {
+            k: v for k, v in sandbox(workspace, [workspace]).items() if k != "windowsSandboxLevel"
+        }
+        answer = await client.request(
+            "process/start", {**start_params("n", ["true"]), "sandbox": no_level}
+        )
         assert answer["error"] == {"code": -32602, "message": "missing field `windowsSandboxLevel`"}
 
 
@@ -303,7 +363,9 @@ def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-async def test_file_writes_stay_inside_the_writable_roots(server: ServerProcess, workspace: Path) -> None:
+async def test_file_writes_stay_inside_the_writable_roots(
+    server: ServerProcess, workspace: Path
+) -> None:
     outside = workspace.parent
     os.symlink(outside, workspace / "link-out")
     os.link(outside / "outside.txt", workspace / "hard")
@@ -311,7 +373,8 @@ async def test_file_writes_stay_inside_the_writable_roots(server: ServerProcess,
     async with connect(server.url) as client:
         await client.initialize()
         written = await client.request(
-            "fs/writeFile", {"path": uri(workspace / "in.txt"), "dataBase64": b64("in"), "sandbox": context}
+            "fs/writeFile",
+            {"path": uri(workspace / "in.txt"), "dataBase64": b64("in"), "sandbox": context},
         )
         assert written["result"] == {} and (workspace / "in.txt").read_text() == "in"
         for target in (
@@ -326,20 +389,32 @@ async def test_file_writes_stay_inside_the_writable_roots(server: ServerProcess,
             )
             assert answer["error"] == EROFS, target
         assert not (outside / "escape").exists() and not (workspace / ".git").exists()
-        made = await client.request("fs/createDirectory", {"path": uri(workspace / "a" / "b"), "sandbox": context})
+        made = await client.request(
+            "fs/createDirectory", {"path": uri(workspace / "a" / "b"), "sandbox": context}
+        )
         assert made["result"] == {} and (workspace / "a" / "b").is_dir()
-        refused = await client.request("fs/createDirectory", {"path": uri(outside / "dir"), "sandbox": context})
+        refused = await client.request(
+            "fs/createDirectory", {"path": uri(outside / "dir"), "sandbox": context}
+        )
         assert refused["error"] == EROFS and not (outside / "dir").exists()
         copied_out = await client.request(
             "fs/copy",
-            {"sourcePath": uri(workspace / "in.txt"), "destinationPath": uri(outside / "copy"), "recursive": False, "sandbox": context},
+            {
+                "sourcePath": uri(workspace / "in.txt"),
+                "destinationPath": uri(outside / "copy"),
+                "recursive": False,
+                "sandbox": context,
+            },
         )
         assert copied_out["error"] == EROFS and not (outside / "copy").exists()
-        removed = await client.request("fs/remove", {"path": uri(outside / "outside.txt"), "sandbox": context})
+        removed = await client.request(
+            "fs/remove", {"path": uri(outside / "outside.txt"), "sandbox": context}
+        )
         assert removed["error"] == EROFS and (outside / "outside.txt").exists()
         # A hard link inside the root shares its inode: writing through it is a write inside.
         through_link = await client.request(
-            "fs/writeFile", {"path": uri(workspace / "hard"), "dataBase64": b64("linked"), "sandbox": context}
+            "fs/writeFile",
+            {"path": uri(workspace / "hard"), "dataBase64": b64("linked"), "sandbox": context},
         )
         assert through_link["result"] == {}
 
@@ -360,23 +435,37 @@ async def test_removing_a_root_is_refused_before_anything_is_deleted(
 async def test_file_reads_follow_the_intent(server: ServerProcess, workspace: Path) -> None:
     (workspace / "secret").write_text("s3cret")
     (workspace / "plain").write_text("visible")
-    entries = [ROOT_READ, PROJECT_WRITE, {"path": {"type": "path", "path": uri(workspace / "secret")}, "access": "deny"}]
+    entries = [
+        ROOT_READ,
+        PROJECT_WRITE,
+        {"path": {"type": "path", "path": uri(workspace / "secret")}, "access": "deny"},
+    ]
     context = sandbox(workspace, [workspace], entries=entries)
     async with connect(server.url) as client:
         await client.initialize()
-        plain = await client.result("fs/readFile", {"path": uri(workspace / "plain"), "sandbox": context})
+        plain = await client.result(
+            "fs/readFile", {"path": uri(workspace / "plain"), "sandbox": context}
+        )
         assert plain == {"dataBase64": b64("visible")}
-        secret = await client.request("fs/readFile", {"path": uri(workspace / "secret"), "sandbox": context})
-        assert "s3cret" not in str(secret) and secret["error"]["message"] == "Permission denied (os error 13)"
+        secret = await client.request(
+            "fs/readFile", {"path": uri(workspace / "secret"), "sandbox": context}
+        )
+        assert (
+            "s3cret" not in str(secret)
+            and secret["error"]["message"] == "Permission denied (os error 13)"
+        )
         no_cwd = {k: v for k, v in context.items() if k != "cwd"}
-        answer = await client.request("fs/readFile", {"path": uri(workspace / "plain"), "sandbox": no_cwd})
+        answer = await client.request(
+            "fs/readFile", {"path": uri(workspace / "plain"), "sandbox": no_cwd}
+        )
         assert answer["error"] == {
             "code": -32602,
             "message": "file system sandbox context with dynamic permissions requires cwd",
         }
         read_only = sandbox(workspace, None, entries=[ROOT_READ])
         write = await client.request(
-            "fs/writeFile", {"path": uri(workspace / "plain"), "dataBase64": b64("x"), "sandbox": read_only}
+            "fs/writeFile",
+            {"path": uri(workspace / "plain"), "dataBase64": b64("x"), "sandbox": read_only},
         )
         assert write["error"] == EROFS and (workspace / "plain").read_text() == "visible"
         disabled = {"permissions": {"type": "disabled"}, "windowsSandboxLevel": "disabled"}

@@ -57,19 +57,23 @@ def plan(
     runtime_reads: tuple[bytes, ...] = (),
     seccomp_fd: int | None = None,
     keep_root_privileges: bool = False,
+    read_only_last: tuple[bytes, ...] = (),
 ) -> BwrapPlan:
     """bubblewrap arguments for `policy`.
 
     `deny_file` is an empty mode-000 file that covers denied files; `runtime_reads` are
     paths the sandbox's own launcher needs (its interpreter) when `/` is not readable.
     `keep_root_privileges` keeps the caller's capabilities for unrestricted profiles (an
-    executor running as root stays root inside, as without a sandbox).
+    executor running as root stays root inside, as without a sandbox). `read_only_last`
+    are re-mounted read-only over everything (the sandbox's own launcher).
     """
     result = BwrapPlan()
     if policy.unrestricted:
         result.add("--bind", "/", "/")
     else:
         _restricted_mounts(result, policy, deny_file, runtime_reads)
+    for path in read_only_last:
+        result.add("--ro-bind-try", path, path)
     result.add("--proc", "/proc")
     if not (policy.unrestricted and keep_root_privileges):
         result.add("--unshare-user", "--disable-userns", "--cap-drop", "ALL")

@@ -1,8 +1,8 @@
 """One file operation inside the sandbox: what `fs/*` runs under a restricted intent.
 
-Run by bubblewrap, in the same view of the file system a sandboxed process gets, as
-`python -I -S fs_helper.py SPEC REQUEST` (standard library only). SPEC is the launcher's
-(Landlock is applied the same way); REQUEST is `{"operation": name, "args": [...]}` naming a
+Run in the same view of the file system a sandboxed process gets, and started the same
+way (bubblewrap, then the launcher applies Landlock), as `python -I -S fs_helper.py
+REQUEST` (standard library only). REQUEST is `{"operation": name, "args": [...]}` naming a
 function of `execwire_server.fs_ops`, with byte strings (paths) as `{"b": str}`
 (surrogate-escaped). `write_file` takes its data from stdin.
 
@@ -35,10 +35,8 @@ def decode_argument(value: Any) -> Any:
 def main(argv: list[str]) -> None:
     from execwire_server import fs_ops
     from execwire_server.errors import RpcError, io_error
-    from execwire_server.sandbox.launcher import confine
 
-    confine(json.loads(argv[1]))
-    request = json.loads(argv[2])
+    request = json.loads(argv[1])
     operation = request["operation"]
     if operation not in OPERATIONS:
         raise SystemExit(f"unknown file operation {operation!r}")

@@ -1,4 +1,5 @@
-"""Landlock, the second layer inside the sandbox (standard library only: runs in there).
+"""Landlock, the second layer inside the sandbox (standard library only: runs in there,
+on the start-up path of every sandboxed command, so it imports nothing but ctypes).
 
 bubblewrap's mounts already make everything outside the writable roots read-only; a
 Landlock domain says the same to the kernel in another way, so one mistake in the mount
@@ -11,27 +12,24 @@ from __future__ import annotations
 
 import ctypes
 import os
-import platform
-from collections.abc import Iterable
-from typing import Final
 
 __all__ = ["abi_version", "restrict"]
 
-_SYS_CREATE_RULESET: Final = 444
-_SYS_ADD_RULE: Final = 445
-_SYS_RESTRICT_SELF: Final = 446
-_CREATE_RULESET_VERSION: Final = 1
-_RULE_PATH_BENEATH: Final = 1
+_SYS_CREATE_RULESET = 444
+_SYS_ADD_RULE = 445
+_SYS_RESTRICT_SELF = 446
+_CREATE_RULESET_VERSION = 1
+_RULE_PATH_BENEATH = 1
 
-_EXECUTE: Final = 1 << 0
-_WRITE_FILE: Final = 1 << 1
-_READ_FILE: Final = 1 << 2
-_READ_DIR: Final = 1 << 3
-_READ: Final = _EXECUTE | _READ_FILE | _READ_DIR
-_NET_BIND_TCP: Final = 1 << 0
-_NET_CONNECT_TCP: Final = 1 << 1
-_SCOPE_ABSTRACT_UNIX_SOCKET: Final = 1 << 0
-_SCOPE_SIGNAL: Final = 1 << 1
+_EXECUTE = 1 << 0
+_WRITE_FILE = 1 << 1
+_READ_FILE = 1 << 2
+_READ_DIR = 1 << 3
+_READ = _EXECUTE | _READ_FILE | _READ_DIR
+_NET_BIND_TCP = 1 << 0
+_NET_CONNECT_TCP = 1 << 1
+_SCOPE_ABSTRACT_UNIX_SOCKET = 1 << 0
+_SCOPE_SIGNAL = 1 << 1
 
 
 class _RulesetAttr(ctypes.Structure):
@@ -55,7 +53,7 @@ def _libc() -> ctypes.CDLL:
 
 def abi_version() -> int:
     """The kernel's Landlock ABI (0: none, or not on x86_64/aarch64 Linux)."""
-    if platform.machine() not in ("x86_64", "aarch64"):
+    if os.uname().machine not in ("x86_64", "aarch64"):
         return 0
     result = _libc().syscall(_SYS_CREATE_RULESET, None, ctypes.c_size_t(0), _CREATE_RULESET_VERSION)
     return max(int(result), 0)
@@ -74,8 +72,8 @@ def _all_fs_rights(abi: int) -> int:
 
 def restrict(
     *,
-    readable: Iterable[bytes],
-    writable: Iterable[bytes],
+    readable: list[bytes],
+    writable: list[bytes],
     network: bool,
 ) -> int:
     """Confine this process and its future children; returns the ABI applied (0: none).

@@ -6,7 +6,7 @@ one of them is missing every sandboxed request is refused with -32602 `sandbox i
 cannot be enforced on this executor: <reason>`: nothing runs unsandboxed by mistake.
 
 `wrap` turns a resolved policy and a command into the argv to spawn:
-`bwrap <mounts, namespaces, seccomp> -- python -I -S launcher.py <landlock spec> command`.
+`bwrap <mounts, namespaces, seccomp> -- python -I -S launcher.py <landlock spec> -- command`.
 Mount targets bubblewrap needs on the host (a missing `.git` in a writable root, a denied
 path not created yet) are created here, counted across concurrent sandboxes and removed
 when the last one using them ends.
@@ -32,7 +32,7 @@ from typing import Any, Final
 from execwire.protocol import models
 
 from ..errors import INTERNAL_ERROR, INVALID_PARAMS, RpcError
-from . import bwrap, landlock, seccomp
+from . import bwrap, landlock, launcher, native_launcher, seccomp
 from .policy import UNENFORCEABLE, SandboxPolicy, is_within, resolve
 
 __all__ = ["SandboxRuntime", "WrappedCommand", "refuse", "refuse_unenforceable"]
@@ -98,14 +98,21 @@ class WrappedCommand:
 
 
 class SandboxRuntime:
-    """bubblewrap + seccomp + Landlock on this host; see the module docstring."""
+    """bubblewrap + seccomp + Landlock on this host; see the module docstring.
 
-    def __init__(self, bwrap_path: str | None = None) -> None:
+    `native_launcher=False` keeps launcher.py even where a C compiler could build the
+    native one (both are tested to behave the same)."""
+
+    def __init__(self, bwrap_path: str | None = None, *, native_launcher: bool = True) -> None:
         self._bwrap = bwrap_path or shutil.which("bwrap") or "/usr/bin/bwrap"
         self._unavailable: str | None = None
         self._checked = False
         self._check_lock = asyncio.Lock()
         self._python = os.path.realpath(sys.executable)
+        self._launcher: list[bytes] = [*self._python_command(), os.fsencode(str(LAUNCHER))]
+        """How a sandboxed command starts: the native launcher, or launcher.py."""
+        self._launcher_dir: bytes | None = None
+        self._prefer_native = native_launcher
         self._synthetic: dict[bytes, int] = {}
         self._created: set[bytes] = set()
         self._deny_file: bytes | None = None
@@ -116,6 +123,10 @@ class SandboxRuntime:
     def landlock_abi(self) -> int:
         """The Landlock ABI the launcher applies (0: mounts and seccomp only)."""
         return landlock.abi_version()
+
+    def _python_command(self) -> list[bytes]:
+        """This interpreter, isolated and without site-packages (fast to start)."""
+        return [os.fsencode(self._python), b"-I", b"-S"]
 
     async def ensure_available(self) -> None:
         """Raise the refusal when this host cannot sandbox (checked once)."""
@@ -152,6 +163,16 @@ class SandboxRuntime:
         if process.returncode != 0:
             detail = stderr.decode(errors="replace").strip() or f"exit status {process.returncode}"
             return f"bubblewrap cannot create user, pid and network namespaces here ({detail})"
+        native = await native_launcher.build() if self._prefer_native else None
+        if native is not None:
+            self._launcher = [os.fsencode(str(native))]
+            self._launcher_dir = os.fsencode(str(native.parent))
+        logger.info(
+            "sandbox: bubblewrap %s, landlock ABI %d, %s launcher",
+            self._bwrap,
+            self.landlock_abi,
+            "native" if native is not None else "python",
+        )
         return None
 
     async def wrap_process(
@@ -191,9 +212,7 @@ class SandboxRuntime:
 
         `lc_ctype` is the command's own `LC_CTYPE`, which the launcher restores: Python
         sets one at start-up when it finds the C locale."""
-        return self._wrap_script(
-            policy, LAUNCHER, command, cwd=cwd, tty=tty, arg0=arg0, lc_ctype=lc_ctype
-        )
+        return self._wrap(policy, command, cwd=cwd, tty=tty, arg0=arg0, lc_ctype=lc_ctype)
 
     async def run_file_operation(
         self, policy: SandboxPolicy, operation: str, args: list[Any], data: bytes = b""
@@ -209,14 +228,12 @@ class SandboxRuntime:
         if operation == "remove":
             _refuse_removing_mounts(policy, args[0])
         request = {"operation": operation, "args": [_encode_argument(arg) for arg in args]}
-        wrapped = self._wrap_script(
-            policy,
-            FS_HELPER,
-            [json.dumps(request).encode("utf-8", "surrogateescape")],
-            cwd=b"/",
-            tty=False,
-            arg0=None,
-        )
+        helper = [
+            *self._python_command(),
+            os.fsencode(str(FS_HELPER)),
+            json.dumps(request).encode("utf-8", "surrogateescape"),
+        ]
+        wrapped = self._wrap(policy, helper, cwd=b"/", tty=False, arg0=None)
         try:
             process = await asyncio.create_subprocess_exec(
                 *wrapped.argv,
@@ -244,11 +261,10 @@ class SandboxRuntime:
             raise RpcError(code, message)
         return rest if operation == "read_file" else answer["ok"]
 
-    def _wrap_script(
+    def _wrap(
         self,
         policy: SandboxPolicy,
-        script: Path,
-        arguments: list[bytes],
+        command: list[bytes],
         *,
         cwd: bytes,
         tty: bool,
@@ -265,29 +281,28 @@ class SandboxRuntime:
                 runtime_reads=self._runtime_paths() if not policy.full_read else (),
                 seccomp_fd=seccomp_fd,
                 keep_root_privileges=self._privileged,
+                read_only_last=self._runtime_protected(),
             )
             release = self._create_synthetic(plan.synthetic)
         except BaseException:
             if seccomp_fd is not None:
                 os.close(seccomp_fd)
             raise
-        spec = {
-            "arg0": arg0,
-            "readable": [os.fsdecode(path) for path in self._readable(policy)],
-            "writable": [os.fsdecode(path) for path in self._writable(policy)],
-            "network": policy.network,
-            "lc_ctype": lc_ctype,
-        }
+        spec = launcher.encode_spec(
+            arg0=arg0,
+            lc_ctype=lc_ctype,
+            network=policy.network,
+            readable=self._readable(policy),
+            writable=self._writable(policy),
+        )
         argv = [
             os.fsencode(self._bwrap),
             *plan.args,
             b"--",
-            os.fsencode(self._python),
-            b"-I",
-            b"-S",
-            os.fsencode(str(script)),
-            json.dumps(spec).encode("utf-8", "surrogateescape"),
-            *arguments,
+            *self._launcher,
+            *spec,
+            b"--",
+            *command,
         ]
         fds = (seccomp_fd,) if seccomp_fd is not None else ()
         return WrappedCommand(argv, fds, release)
@@ -302,11 +317,12 @@ class SandboxRuntime:
             return seccomp.filter_fd("vm-sockets")
         return None
 
-    @staticmethod
-    def _readable(policy: SandboxPolicy) -> list[bytes]:
+    def _readable(self, policy: SandboxPolicy) -> list[bytes]:
         if policy.unrestricted or policy.full_read:
             return [b"/"]
-        return [b"/proc", *(grant.path for grant in policy.grants if grant.access != "deny")]
+        granted = [grant.path for grant in policy.grants if grant.access != "deny"]
+        # The launcher's own needs (an interpreter for the file helper) stay readable.
+        return [b"/proc", *granted, *self._runtime_paths()]
 
     @staticmethod
     def _writable(policy: SandboxPolicy) -> list[bytes]:
@@ -325,6 +341,14 @@ class SandboxRuntime:
             self._deny_file = os.fsencode(path)
         return self._deny_file
 
+    def _runtime_protected(self) -> tuple[bytes, ...]:
+        """What no sandbox may change, whatever it may write: the launcher it starts with
+        and the file that covers denied paths."""
+        paths = [os.path.dirname(self._deny_path())]
+        if self._launcher_dir is not None:
+            paths.append(self._launcher_dir)
+        return tuple(paths)
+
     def _runtime_paths(self) -> tuple[bytes, ...]:
         """What the launcher needs when `/` is not readable: the interpreter and its
         standard library, the system's shared libraries, and this package."""
@@ -335,6 +359,7 @@ class SandboxRuntime:
                 os.path.dirname(os.path.realpath(os.__file__)),
                 str(PACKAGE_DIR),
                 *_LIBRARY_PATHS,
+                *([os.fsdecode(self._launcher_dir)] if self._launcher_dir else []),
             }
             self._runtime_reads = tuple(
                 sorted(
