@@ -29,11 +29,16 @@ from .servers import CACHE_DIR, native_reference_binary
 pytestmark = pytest.mark.interop
 
 
-async def test_codex_agent_runs_a_command_through_the_relay(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sandbox", [None, "workspace-write"], ids=["bypass", "sandboxed"])
+async def test_codex_agent_runs_a_command_through_the_relay(tmp_path: Path, sandbox: str | None) -> None:
+    """Also without the bypass flag: the agent's sandbox intent crosses the relay and our
+    executor enforces it (the workspace is writable, a path outside it is not)."""
     codex = native_reference_binary()
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     marker = "relay-executor-" + secrets.token_hex(6)
-    model = MockModel(command='printf "%s" "$EXECWIRE_AGENT_MARKER"')
+    # Not below /tmp: workspace-write also grants /tmp and $TMPDIR.
+    outside = Path(tempfile.mkdtemp(prefix="relay-outside-", dir=CACHE_DIR)) / "outside"
+    model = MockModel(command=f'printf "%s" "$EXECWIRE_AGENT_MARKER"; touch made-here {outside}')
     await model.start()
     workdir = tmp_path / "work"
     workdir.mkdir()
@@ -57,7 +62,7 @@ async def test_codex_agent_runs_a_command_through_the_relay(tmp_path: Path) -> N
                 )
                 agent = await asyncio.create_subprocess_exec(
                     str(codex),
-                    *codex_exec_arguments(model, str(workdir), "print the marker"),
+                    *codex_exec_arguments(model, str(workdir), "print the marker", sandbox=sandbox),
                     env=env,
                     stdin=asyncio.subprocess.DEVNULL,
                     stdout=asyncio.subprocess.PIPE,
@@ -79,6 +84,8 @@ async def test_codex_agent_runs_a_command_through_the_relay(tmp_path: Path) -> N
     assert agent.returncode == 0, stderr.decode(errors="replace")[-2000:]
     outputs = model.function_outputs()
     assert outputs and marker in outputs[0], outputs
+    assert (workdir / "made-here").exists()
+    assert outside.exists() == (sandbox is None), outputs[0]
     assert "Be brief." in str(model.requests[0])  # AGENTS.md was read through the relay
     assert stdout.decode().strip().endswith("done")
     # The codex harness never marks its frames, so ours stay reference-shaped.
