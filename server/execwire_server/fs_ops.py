@@ -11,7 +11,7 @@ Two path modes exist, chosen by ``followSymlinks``:
   them (``open``, ``lstat``/``stat``, ``mkdir -p``, ``remove_dir_all`` ...);
 * ``followSymlinks: false``: no symbolic link may appear anywhere in the path. Like the
   reference, each directory is opened with ``O_PATH|O_DIRECTORY|O_NOFOLLOW`` from ``/``
-  down, so a symlinked directory fails with ENOTDIR and a symlinked final component with
+  down (`fs_nofollow`), so a symlinked directory fails with ENOTDIR and a symlinked final component with
   ELOOP (or ``path contains a symbolic link`` where the reference stats it).
 
 OS errors are reported as Rust prints them from the musl build: the musl ``strerror``
@@ -20,16 +20,22 @@ text plus `` (os error N)``, with the code from :func:`execwire_server.errors.io
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
 import stat
-import struct
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
 
 from .errors import INTERNAL_ERROR, INVALID_REQUEST, RpcError, io_error
+from .fs_nofollow import (
+    AT_EMPTY_PATH,
+    AT_SYMLINK_NOFOLLOW,
+    open_dirs,
+    open_nofollow,
+    path_components,
+    split_last,
+    statx_at,
+)
 
 __all__ = [
     "DEFAULT_MAX_READ_BYTES",
@@ -70,7 +76,6 @@ DEFAULT_MAX_READ_BYTES = 512 * 1024 * 1024
 
 _T = TypeVar("_T")
 
-_DIR_PATH_FLAGS = os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC  # O_NONBLOCK: a FIFO must not hang open()
 _NOFOLLOW_WRITE_FLAGS = (
     os.O_WRONLY | os.O_CREAT | os.O_NOCTTY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -80,16 +85,11 @@ _COPY_FILE_RANGE_CHUNK = 1 << 30  # what Rust's kernel_copy asks for per call
 _SENDFILE_CHUNK = 0x7FFF_F000  # Linux's per-call maximum, as Rust passes it
 
 _NOT_REGULAR = "path is not a regular file"
-_NO_ENTRY = "path must name an entry"
 _SYMLINK_IN_PATH = "path contains a symbolic link"
 _NUL_IN_PATH = "file name contained an unexpected NUL byte"
 _COPY_NEEDS_RECURSIVE = "fs/copy requires recursive: true when sourcePath is a directory"
 _COPY_INTO_ITSELF = "fs/copy cannot copy a directory to itself or one of its descendants"
 _COPY_UNSUPPORTED = "fs/copy only supports regular files, directories, and symlinks"
-
-def _oserror(code: int) -> OSError:
-    return OSError(code, os.strerror(code))
-
 
 def _check_nul(path: bytes) -> None:
     """Rust's std refuses paths with NUL before any system call, as InvalidInput."""
@@ -109,130 +109,6 @@ def _too_large(limit: int) -> RpcError:
 def _epoch_ms(ns: int) -> int:
     """std's ``SystemTime`` → ms since the epoch; a time before the epoch becomes 0."""
     return ns // 1_000_000 if ns >= 0 else 0
-
-
-# ------------------------------------------------------------------------------- statx
-
-
-@dataclass(frozen=True)
-class _Statx:
-    mode: int
-    size: int
-    mtime_ms: int
-    btime_ms: int
-
-
-_AT_EMPTY_PATH = 0x1000
-_AT_SYMLINK_NOFOLLOW = 0x100
-_STATX_BASIC_STATS = 0x7FF
-_STATX_BTIME = 0x800
-_STATX_SIZE = 256
-_STATX_MASK = struct.Struct("=I")
-_STATX_MODE = struct.Struct("=H")
-_STATX_SIZE_FIELD = struct.Struct("=Q")
-_STATX_TIME = struct.Struct("=qI")
-_STATX_BTIME_OFFSET = 0x50
-_STATX_MTIME_OFFSET = 0x70
-
-
-def _load_statx() -> Callable[..., int] | None:
-    try:
-        function = ctypes.CDLL(None, use_errno=True).statx
-    except (AttributeError, OSError):
-        return None
-    function.argtypes = [
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.c_int,
-        ctypes.c_uint,
-        ctypes.c_void_p,
-    ]
-    function.restype = ctypes.c_int
-    return function
-
-
-_statx = _load_statx()
-
-
-def _statx_at(dir_fd: int, name: bytes, flags: int) -> _Statx:
-    """statx(2), the call the reference's no-follow metadata uses: it reports birth time.
-
-    Times keep their sign here (sec * 1000 + nsec / 10^6), unlike on the default path.
-    """
-    if _statx is not None:
-        buffer = ctypes.create_string_buffer(_STATX_SIZE)
-        if _statx(dir_fd, name, flags, _STATX_BASIC_STATS | _STATX_BTIME, buffer) == 0:
-            (mask,) = _STATX_MASK.unpack_from(buffer, 0)
-            (mode,) = _STATX_MODE.unpack_from(buffer, 0x1C)
-            (size,) = _STATX_SIZE_FIELD.unpack_from(buffer, 0x28)
-            m_sec, m_nsec = _STATX_TIME.unpack_from(buffer, _STATX_MTIME_OFFSET)
-            b_sec, b_nsec = _STATX_TIME.unpack_from(buffer, _STATX_BTIME_OFFSET)
-            birth = b_sec * 1000 + b_nsec // 1_000_000 if mask & _STATX_BTIME else 0
-            return _Statx(mode, size, m_sec * 1000 + m_nsec // 1_000_000, birth)
-        code = ctypes.get_errno()
-        if code != errno.ENOSYS:
-            raise _oserror(code)
-    # No statx: plain fstatat, without a birth time.
-    result = os.stat(name or b".", dir_fd=dir_fd, follow_symlinks=False)
-    return _Statx(result.st_mode, result.st_size, result.st_mtime_ns // 1_000_000, 0)
-
-
-# ---------------------------------------------------------------- no-follow path walking
-
-
-def _components(path: bytes) -> list[bytes]:
-    return [part for part in path.split(b"/") if part]
-
-
-def _open_dirs(components: list[bytes], *, create: bool = False) -> int:
-    """Open ``/`` then each component with O_NOFOLLOW|O_DIRECTORY; return the last fd.
-
-    A symlink among them fails with ENOTDIR, a NUL byte with EINVAL (as rustix does). With
-    ``create``, a missing directory is made (``mkdirat``) and then opened.
-    """
-    fd = os.open(b"/", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        for name in components:
-            if b"\0" in name:
-                raise _oserror(errno.EINVAL)
-            try:
-                child = os.open(name, _DIR_PATH_FLAGS, dir_fd=fd)
-            except FileNotFoundError:
-                if not create:
-                    raise
-                try:
-                    os.mkdir(name, 0o777, dir_fd=fd)
-                except FileExistsError:
-                    pass  # made concurrently: open it below
-                child = os.open(name, _DIR_PATH_FLAGS, dir_fd=fd)
-            os.close(fd)
-            fd = child
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
-
-def _split_last(path: bytes) -> tuple[list[bytes], bytes]:
-    """(parent components, final name); ``/`` itself names no entry."""
-    components = _components(path)
-    if not components:
-        raise RpcError(INVALID_REQUEST, _NO_ENTRY)
-    last = components.pop()
-    if b"\0" in last:
-        # Reached only after the parents open (the reference checks per component).
-        os.close(_open_dirs(components))
-        raise _oserror(errno.EINVAL)
-    return components, last
-
-
-def _open_nofollow(path: bytes, flags: int, mode: int = 0o777) -> int:
-    parents, name = _split_last(path)
-    dir_fd = _open_dirs(parents)
-    try:
-        return os.open(name, flags | os.O_NOFOLLOW, mode, dir_fd=dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 # ------------------------------------------------------------------------ data movement
@@ -484,7 +360,7 @@ def _remove_dir_all(path: bytes) -> None:
 def read_file(path: bytes, no_follow: bool, limit: int) -> bytes:
     """The whole file (`fs/readFile`); at most `limit` bytes."""
     if no_follow:
-        fd = _open_nofollow(path, _READ_FLAGS)
+        fd = open_nofollow(path, _READ_FLAGS)
     else:
         _check_nul(path)
         fd = os.open(path, _READ_FLAGS)
@@ -505,7 +381,7 @@ def write_file(path: bytes, data: bytes, no_follow: bool) -> None:
     """Create or truncate, then write `data` (`fs/writeFile`)."""
     if no_follow:
         # Without O_TRUNC: only a regular file is truncated, after the type check.
-        fd = _open_nofollow(path, _NOFOLLOW_WRITE_FLAGS, 0o666)
+        fd = open_nofollow(path, _NOFOLLOW_WRITE_FLAGS, 0o666)
     else:
         _check_nul(path)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
@@ -529,12 +405,12 @@ def create_directory(path: bytes, recursive: bool, no_follow: bool) -> None:
             os.mkdir(path, 0o777)
         return
     if recursive:
-        os.close(_open_dirs(_components(path), create=True))
+        os.close(open_dirs(path_components(path), create=True))
         return
-    if not _components(path):
+    if not path_components(path):
         raise RpcError(INTERNAL_ERROR, "directory already exists")  # `/`
-    parents, name = _split_last(path)
-    dir_fd = _open_dirs(parents)
+    parents, name = split_last(path)
+    dir_fd = open_dirs(parents)
     try:
         os.mkdir(name, 0o777, dir_fd=dir_fd)
     finally:
@@ -544,15 +420,15 @@ def create_directory(path: bytes, recursive: bool, no_follow: bool) -> None:
 def get_metadata(path: bytes, no_follow: bool) -> Metadata:
     """Type flags, size and times (`fs/getMetadata`)."""
     if no_follow:
-        components = _components(path)
+        components = path_components(path)
         if components:
-            parents, name = _split_last(path)
-            dir_fd = _open_dirs(parents)
-            flags = _AT_SYMLINK_NOFOLLOW
+            parents, name = split_last(path)
+            dir_fd = open_dirs(parents)
+            flags = AT_SYMLINK_NOFOLLOW
         else:
-            dir_fd, name, flags = _open_dirs([]), b"", _AT_EMPTY_PATH | _AT_SYMLINK_NOFOLLOW
+            dir_fd, name, flags = open_dirs([]), b"", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW
         try:
-            info = _statx_at(dir_fd, name, flags)
+            info = statx_at(dir_fd, name, flags)
         finally:
             os.close(dir_fd)
         if stat.S_ISLNK(info.mode):
@@ -623,8 +499,8 @@ def remove(path: bytes, recursive: bool, force: bool, no_follow: bool) -> None:
 
 def _remove_nofollow(path: bytes, force: bool) -> None:
     try:
-        parents, name = _split_last(path)
-        dir_fd = _open_dirs(parents)
+        parents, name = split_last(path)
+        dir_fd = open_dirs(parents)
         try:
             mode = os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode
             if stat.S_ISLNK(mode):
