@@ -461,7 +461,7 @@ class Connection:
             command_cwd=None,
             environment=self._server.executor_environment,
         )
-        return None if policy.full_access else policy
+        return None if policy.unrestricted else policy
 
     async def fs_read_file(self, params: models.FsReadFileParams) -> models.FsReadFileResponse:
         """Read a whole file (as a model; requests are answered by `_read_file_reply`)."""

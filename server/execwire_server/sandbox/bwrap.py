@@ -166,13 +166,8 @@ def _deny(
         is_within(path, grant.path) for grant in policy.grants if grant.access != "deny"
     ):
         return  # not visible in the sandbox in the first place
+    # Denied paths are resolved (`policy.resolve`): this is the file or directory itself.
     if stat.S_ISDIR(mode):
         result.add("--perms", "0000", "--tmpfs", path, "--remount-ro", path)
-    elif stat.S_ISLNK(mode):
-        target = os.path.realpath(path)
-        if os.path.isdir(target):
-            result.add("--perms", "0000", "--tmpfs", target, "--remount-ro", target)
-        elif os.path.exists(target):
-            result.add("--ro-bind", deny_file, target)
     else:
         result.add("--ro-bind", deny_file, path)

@@ -86,7 +86,6 @@ class SandboxPolicy:
     full_read: bool = True
     grants: tuple[Grant, ...] = ()
     cwd: bytes = b"/"
-    profile: str = "managed"
 
     @property
     def writable_roots(self) -> tuple[bytes, ...]:
@@ -97,11 +96,6 @@ class SandboxPolicy:
     def denied(self) -> tuple[bytes, ...]:
         """Paths whose contents are hidden."""
         return tuple(grant.path for grant in self.grants if grant.access == "deny")
-
-    @property
-    def full_access(self) -> bool:
-        """Nothing to restrict on the file system: operations may run unwrapped."""
-        return self.unrestricted
 
     def protected_paths(self) -> list[bytes]:
         """`.git`, `.codex`, `.agents`, `.aws` below every writable root."""
@@ -147,13 +141,12 @@ def resolve(
     permissions = context.permissions
     sandbox_cwd = _sandbox_cwd(context, purpose, command_cwd)
     if isinstance(permissions, models.DisabledPermissionProfile):
-        return SandboxPolicy(unrestricted=True, network=True, cwd=sandbox_cwd, profile="disabled")
+        return SandboxPolicy(unrestricted=True, network=True, cwd=sandbox_cwd)
     if isinstance(permissions, models.ExternalPermissionProfile):
         return SandboxPolicy(
             unrestricted=True,
             network=permissions.network == "enabled",
             cwd=sandbox_cwd,
-            profile="external",
         )
     network = permissions.network == "enabled"
     file_system = permissions.file_system

@@ -5,8 +5,9 @@ that it can create user, pid and network namespaces here and that libseccomp loa
 one of them is missing every sandboxed request is refused with -32602 `sandbox intent
 cannot be enforced on this executor: <reason>`: nothing runs unsandboxed by mistake.
 
-`wrap` turns a resolved policy and a command into the argv to spawn:
-`bwrap <mounts, namespaces, seccomp> -- python -I -S launcher.py <landlock spec> -- command`.
+`wrap_process` turns an intent and a command into the argv to spawn:
+`bwrap <mounts, namespaces, seccomp> -- <launcher> <landlock spec> -- command`, the launcher
+being the native build of `launch.c` where a C compiler made one, else `launcher.py`.
 Mount targets bubblewrap needs on the host (a missing `.git` in a writable root, a denied
 path not created yet) are created here, counted across concurrent sandboxes and removed
 when the last one using them ends.
@@ -194,25 +195,9 @@ class SandboxRuntime:
             encoded = [os.fsencode(part) for part in command]
         except UnicodeEncodeError:
             encoded = [part.encode("utf-8", "surrogatepass") for part in command]
-        return self.wrap(
+        return self._wrap(
             policy, encoded, cwd=cwd, tty=tty, arg0=arg0, lc_ctype=environment.get("LC_CTYPE")
         )
-
-    def wrap(
-        self,
-        policy: SandboxPolicy,
-        command: list[bytes],
-        *,
-        cwd: bytes,
-        tty: bool,
-        arg0: str | None,
-        lc_ctype: str | None = None,
-    ) -> WrappedCommand:
-        """The argv that runs `command` under `policy` (call `ensure_available` first).
-
-        `lc_ctype` is the command's own `LC_CTYPE`, which the launcher restores: Python
-        sets one at start-up when it finds the C locale."""
-        return self._wrap(policy, command, cwd=cwd, tty=tty, arg0=arg0, lc_ctype=lc_ctype)
 
     async def run_file_operation(
         self, policy: SandboxPolicy, operation: str, args: list[Any], data: bytes = b""
@@ -271,6 +256,9 @@ class SandboxRuntime:
         arg0: str | None,
         lc_ctype: str | None = None,
     ) -> WrappedCommand:
+        """The argv that runs `command` under `policy` through the launcher (after
+        `ensure_available`). `lc_ctype` is the command's own `LC_CTYPE`, which the launcher
+        restores: Python sets one at start-up when it finds the C locale."""
         seccomp_fd = self._seccomp_fd(policy)
         try:
             plan = bwrap.plan(
