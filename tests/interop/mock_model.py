@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,3 +129,39 @@ def codex_exec_arguments(
         "-C", workdir,
         prompt,
     ]  # fmt: skip
+
+
+async def run_codex_exec(
+    codex: str,
+    model: MockModel,
+    workdir: str,
+    prompt: str,
+    *,
+    sandbox: str | None,
+    **environment: str,
+) -> tuple[int, bytes, bytes]:
+    """Run `codex exec` (see `codex_exec_arguments`) in this process's environment minus
+    any Codex/OpenAI/execwire settings, plus `environment`; (exit code, stdout, stderr)."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("CODEX_", "OPENAI_", "EXECWIRE_"))
+    }
+    env.update(environment)
+    agent = await asyncio.create_subprocess_exec(
+        codex,
+        *codex_exec_arguments(model, workdir, prompt, sandbox=sandbox),
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = await asyncio.wait_for(agent.communicate(), 120)
+    finally:
+        if agent.returncode is None:
+            os.killpg(agent.pid, 9)
+            await agent.wait()
+    assert agent.returncode is not None
+    return agent.returncode, stdout, stderr

@@ -7,15 +7,13 @@ only the executor's environment holds, so its output proves where it ran.
 
 from __future__ import annotations
 
-import asyncio
-import os
 import secrets
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from .mock_model import MockModel, codex_exec_arguments
+from .mock_model import MockModel, run_codex_exec
 from .servers import CACHE_DIR, native_reference_binary, running_server
 
 pytestmark = pytest.mark.interop
@@ -74,26 +72,13 @@ async def _run_agent(
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     codex_home = Path(tempfile.mkdtemp(prefix="agent-home-", dir=CACHE_DIR))
     async with running_server("execwire", workdir, env=server_env) as server:
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("CODEX_", "OPENAI_", "EXECWIRE_"))
-        }
-        env.update(CODEX_HOME=str(codex_home), CODEX_EXEC_SERVER_URL=server.url)
-        agent = await asyncio.create_subprocess_exec(
+        return await run_codex_exec(
             str(codex),
-            *codex_exec_arguments(model, str(workdir), prompt, sandbox=sandbox),
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            start_new_session=True,
+            model,
+            str(workdir),
+            prompt,
+            sandbox=sandbox,
+            CODEX_HOME=str(codex_home),
+            CODEX_EXEC_SERVER_URL=server.url,
         )
-        try:
-            stdout, stderr = await asyncio.wait_for(agent.communicate(), 120)
-        finally:
-            if agent.returncode is None:
-                os.killpg(agent.pid, 9)
-                await agent.wait()
-    assert agent.returncode is not None
-    return agent.returncode, stdout, stderr
+

@@ -9,7 +9,6 @@ like the reference serves it (no ack fields, no retransmission).
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import shutil
@@ -23,7 +22,7 @@ from execwire.relay.frames import decode_frame
 from execwire_server.rendezvous import Direction, FrameKind, Rendezvous
 
 from ..integration.test_remote_support import ENV, TOKEN, remote_executor
-from .mock_model import MockModel, codex_exec_arguments
+from .mock_model import MockModel, run_codex_exec
 from .servers import CACHE_DIR, native_reference_binary
 
 pytestmark = pytest.mark.interop
@@ -49,39 +48,24 @@ async def test_codex_agent_runs_a_command_through_the_relay(tmp_path: Path, sand
             executor_env = dict(os.environ, EXECWIRE_AGENT_MARKER=marker)
             async with remote_executor(rv.base_url, tmp_path / "executor.log", env=executor_env):
                 await rv.wait_for(lambda: rv.executor_connected(ENV), 30)
-                env = {
-                    key: value
-                    for key, value in os.environ.items()
-                    if not key.startswith(("CODEX_", "OPENAI_", "EXECWIRE_"))
-                }
-                env.update(
+                code, stdout, stderr = await run_codex_exec(
+                    str(codex),
+                    model,
+                    str(workdir),
+                    "print the marker",
+                    sandbox=sandbox,
                     CODEX_HOME=str(codex_home),
                     CODEX_EXEC_SERVER_NOISE_REGISTRY_URL=rv.base_url,
                     CODEX_EXEC_SERVER_NOISE_ENVIRONMENT_ID=ENV,
                     CODEX_EXEC_SERVER_NOISE_AUTH_TOKEN=TOKEN,
                 )
-                agent = await asyncio.create_subprocess_exec(
-                    str(codex),
-                    *codex_exec_arguments(model, str(workdir), "print the marker", sandbox=sandbox),
-                    env=env,
-                    stdin=asyncio.subprocess.DEVNULL,
-                    stdout=asyncio.subprocess.PIPE,
-                    stderr=asyncio.subprocess.PIPE,
-                    start_new_session=True,
-                )
-                try:
-                    stdout, stderr = await asyncio.wait_for(agent.communicate(), 120)
-                finally:
-                    if agent.returncode is None:
-                        os.killpg(agent.pid, 9)
-                        await agent.wait()
                 # The agent drops its socket without a Reset; the rendezvous reports it.
                 await rv.wait_for(lambda: rv.counters.resets_synthesized >= 1, 30)
             captured = list(rv.captured)
     finally:
         await model.stop()
         shutil.rmtree(codex_home, ignore_errors=True)
-    assert agent.returncode == 0, stderr.decode(errors="replace")[-2000:]
+    assert code == 0, stderr.decode(errors="replace")[-2000:]
     outputs = model.function_outputs()
     assert outputs and marker in outputs[0], outputs
     assert (workdir / "made-here").exists()
