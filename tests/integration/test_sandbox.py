@@ -474,3 +474,31 @@ async def test_file_reads_follow_the_intent(server: ServerProcess, workspace: Pa
             "fs/writeFile", {"path": uri(anywhere), "dataBase64": b64("x"), "sandbox": disabled}
         )
         assert direct["result"] == {} and anywhere.read_text() == "x"
+
+
+async def test_temporary_directory_entries(
+    server: ServerProcess, workspace: Path, tmp_path: Path
+) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    tmp_entries = [
+        ROOT_READ,
+        PROJECT_WRITE,
+        {"path": {"type": "special", "value": {"kind": "tmpdir"}}, "access": "write"},
+    ]
+    async with connect(server.url) as client:
+        await client.initialize()
+        context = sandbox(workspace, [workspace], entries=tmp_entries)
+        granted = await run(
+            client, "t", 'echo x > "$TMPDIR/made"', context, workspace, env={"TMPDIR": str(scratch)}
+        )
+        assert granted["exitCode"] == 0 and (scratch / "made").exists()
+        without = await run(
+            client,
+            "n",
+            'echo x > "$TMPDIR/other"',
+            sandbox(workspace, [workspace]),
+            workspace,
+            env={"TMPDIR": str(scratch)},
+        )
+        assert without["exitCode"] != 0 and not (scratch / "other").exists()

@@ -203,3 +203,15 @@ def test_denial_rule_matches_the_reference() -> None:
     assert not scanner.seen
     scanner.feed(b"le system\n")
     assert scanner.seen
+
+
+async def test_a_host_without_bubblewrap_refuses_sandboxed_requests() -> None:
+    from execwire_server.sandbox.runtime import SandboxRuntime
+
+    runtime = SandboxRuntime(bwrap_path="/nonexistent/bwrap")
+    with pytest.raises(RpcError) as raised:
+        await runtime.ensure_available()
+    assert raised.value.code == -32602
+    assert raised.value.message == (
+        "sandbox intent cannot be enforced on this executor: bubblewrap (bwrap) is not installed"
+    )
