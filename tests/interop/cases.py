@@ -1657,6 +1657,61 @@ case(
     ],
     setup=layout,
 )
+WORKSPACE_WRITE: dict[str, Json] = {
+    "permissions": {
+        "type": "managed",
+        "file_system": {
+            "type": "restricted",
+            "entries": [
+                {"path": {"type": "special", "value": {"kind": "root"}}, "access": "read"},
+                {"path": {"type": "special", "value": {"kind": "project_roots"}}, "access": "write"},
+            ],
+        },
+        "network": "restricted",
+    },
+    "cwd": "$uri/dir",
+    "workspaceRoots": ["$uri/dir"],
+    "windowsSandboxLevel": "disabled",
+    "windowsSandboxProxySettingsMode": "reconcile",
+    "useLegacyLandlock": False,
+}
+"""The Codex agent's `-s workspace-write` intent, with `$tmp/dir` as its workspace."""
+case(
+    "fs_sandbox_workspace_write",
+    "fs",
+    init(),
+    fs("writeFile", path="$uri/dir/new.txt", dataBase64=b64("inside"), sandbox=WORKSPACE_WRITE),
+    fs("writeFile", path="$uri/outside.txt", dataBase64=b64("x"), sandbox=WORKSPACE_WRITE),
+    fs("writeFile", path="$uri/dir/../escape.txt", dataBase64=b64("x"), sandbox=WORKSPACE_WRITE),
+    fs("writeFile", path="$uri/dir/.git/config", dataBase64=b64("x"), sandbox=WORKSPACE_WRITE),
+    fs("writeFile", path="$uri/dir/nope/x", dataBase64=b64("x"), sandbox=WORKSPACE_WRITE),
+    fs("createDirectory", path="$uri/dir/made/deep", sandbox=WORKSPACE_WRITE),
+    fs("createDirectory", path="$uri/madeoutside", sandbox=WORKSPACE_WRITE),
+    fs("remove", path="$uri/f.txt", sandbox=WORKSPACE_WRITE),
+    fs("remove", path="$uri/dir/a.txt", sandbox=WORKSPACE_WRITE),
+    fs("copy", sourcePath="$uri/f.txt", destinationPath="$uri/dir/copied.txt", recursive=False, sandbox=WORKSPACE_WRITE),
+    fs("copy", sourcePath="$uri/f.txt", destinationPath="$uri/copied.txt", recursive=False, sandbox=WORKSPACE_WRITE),
+    fs("readFile", path="$uri/f.txt", sandbox=WORKSPACE_WRITE),
+    fs("getMetadata", path="$uri/dir/sub/b.txt", sandbox=WORKSPACE_WRITE),
+    fs("readFile", path="$uri/f.txt", sandbox={k: v for k, v in WORKSPACE_WRITE.items() if k != "cwd"}),
+    snapshot(),
+    setup=layout,
+)
+case(
+    "process_sandbox_workspace_write",
+    "process",
+    init(),
+    run("in", "echo inside > made.txt && cat made.txt", cwd="$uri/dir", sandbox=WORKSPACE_WRITE),
+    run("out", "echo x > ../outside.txt", cwd="$uri/dir", sandbox=WORKSPACE_WRITE),
+    run("git", "mkdir -p .git/hooks", cwd="$uri/dir", sandbox=WORKSPACE_WRITE),
+    run("quiet", "exit 3", cwd="$uri/dir", sandbox=WORKSPACE_WRITE),
+    run("env", 'echo "$0"; env | sort', cwd="$uri/dir", sandbox=WORKSPACE_WRITE, arg0="renamed"),
+    run("bg", "(sleep 0.3; echo late > late.txt) & echo started", cwd="$uri/dir", sandbox=WORKSPACE_WRITE),
+    sleep(0.6),
+    read("out"),
+    snapshot(),
+    setup=layout,
+)
 case(
     "fs_paths_with_special_characters",
     "fs",
