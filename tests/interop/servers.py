@@ -27,6 +27,20 @@ CODEX_PREFIX = CACHE_DIR / "codex"
 CODEX_BIN = CODEX_PREFIX / "node_modules" / ".bin" / "codex"
 EXECWIRE_BIN = REPO_ROOT / ".venv" / "bin" / "execwire-server"
 LISTEN = "ws://127.0.0.1:0"
+
+
+def scratch_dir() -> Path:
+    """Where CODEX_HOMEs and other per-test directories go: never below the temp dir.
+
+    The reference cannot sandbox with its CODEX_HOME under /tmp (it fails closed), and the
+    agent's workspace-write intent makes /tmp writable, so "outside the workspace" must not
+    be there either. A checkout below /tmp uses the user's cache directory instead.
+    """
+    temp = Path(tempfile.gettempdir()).resolve()
+    cache = CACHE_DIR.resolve()
+    base = Path.home() / ".cache" / "execwire-interop" if cache.is_relative_to(temp) else cache
+    base.mkdir(parents=True, exist_ok=True)
+    return base
 STARTUP_TIMEOUT_S = 30.0
 STOP_GRACE_S = 5.0
 
@@ -146,7 +160,7 @@ async def start_server(kind: ServerKind, cwd: Path, env: dict[str, str] | None =
     """
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     # CODEX_HOME must not live under /tmp, or the reference warns (and cannot sandbox).
-    scratch = Path(tempfile.mkdtemp(prefix=f"interop-{kind}-", dir=CACHE_DIR))
+    scratch = Path(tempfile.mkdtemp(prefix=f"interop-{kind}-", dir=scratch_dir()))
     codex_home = scratch / "codex-home"
     codex_home.mkdir()
     stderr_path = scratch / "stderr.log"

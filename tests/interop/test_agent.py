@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from .mock_model import MockModel, run_codex_exec
-from .servers import CACHE_DIR, native_reference_binary, running_server
+from .servers import native_reference_binary, running_server, scratch_dir
 
 pytestmark = pytest.mark.interop
 
@@ -46,11 +46,10 @@ async def test_codex_agent_runs_a_command_through_execwire(tmp_path: Path) -> No
 async def test_codex_agent_runs_sandboxed_through_execwire(tmp_path: Path, mode: str) -> None:
     """Without the bypass flag the agent sends sandbox intent on every command: read-only
     by default, its workspace writable with `-s workspace-write`; execwire enforces it."""
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
     workdir = tmp_path / "work"
     workdir.mkdir()
     # Not below /tmp: the agent's workspace-write mode also grants /tmp and $TMPDIR.
-    outside = Path(tempfile.mkdtemp(prefix="agent-outside-", dir=CACHE_DIR)) / "outside"
+    outside = Path(tempfile.mkdtemp(prefix="agent-outside-", dir=scratch_dir())) / "outside"
     model = MockModel(command=f"printf sandboxed; touch made-here; touch {outside}")
     await model.start()
     try:
@@ -69,8 +68,7 @@ async def _run_agent(
 ) -> tuple[int, bytes, bytes]:
     """`codex exec` against our server (started in `workdir`); (exit code, stdout, stderr)."""
     codex = native_reference_binary()  # installs the pinned reference on first use
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    codex_home = Path(tempfile.mkdtemp(prefix="agent-home-", dir=CACHE_DIR))
+    codex_home = Path(tempfile.mkdtemp(prefix="agent-home-", dir=scratch_dir()))
     async with running_server("execwire", workdir, env=server_env) as server:
         return await run_codex_exec(
             str(codex),

@@ -23,7 +23,7 @@ from execwire_server.rendezvous import Direction, FrameKind, Rendezvous
 
 from ..integration.test_remote_support import ENV, TOKEN, remote_executor
 from .mock_model import MockModel, run_codex_exec
-from .servers import CACHE_DIR, native_reference_binary
+from .servers import native_reference_binary, scratch_dir
 
 pytestmark = pytest.mark.interop
 
@@ -33,16 +33,15 @@ async def test_codex_agent_runs_a_command_through_the_relay(tmp_path: Path, sand
     """Also without the bypass flag: the agent's sandbox intent crosses the relay and our
     executor enforces it (the workspace is writable, a path outside it is not)."""
     codex = native_reference_binary()
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
     marker = "relay-executor-" + secrets.token_hex(6)
     # Not below /tmp: workspace-write also grants /tmp and $TMPDIR.
-    outside = Path(tempfile.mkdtemp(prefix="relay-outside-", dir=CACHE_DIR)) / "outside"
+    outside = Path(tempfile.mkdtemp(prefix="relay-outside-", dir=scratch_dir())) / "outside"
     model = MockModel(command=f'printf "%s" "$EXECWIRE_AGENT_MARKER"; touch made-here {outside}')
     await model.start()
     workdir = tmp_path / "work"
     workdir.mkdir()
     (workdir / "AGENTS.md").write_text("Be brief.\n")
-    codex_home = Path(tempfile.mkdtemp(prefix="remote-agent-home-", dir=CACHE_DIR))
+    codex_home = Path(tempfile.mkdtemp(prefix="remote-agent-home-", dir=scratch_dir()))
     try:
         async with Rendezvous(token=TOKEN, capture=True) as rv:
             executor_env = dict(os.environ, EXECWIRE_AGENT_MARKER=marker)

@@ -37,7 +37,7 @@ from ..integration.test_remote_support import (
     RelayHarness,
     fetch_bundle,
 )
-from .servers import BASE_ENV, CACHE_DIR, native_reference_binary
+from .servers import BASE_ENV, native_reference_binary, scratch_dir
 
 pytestmark = pytest.mark.interop
 
@@ -48,9 +48,8 @@ WAIT = 30.0
 async def reference_executor(base_url: str, workdir: Path) -> AsyncIterator[Path]:
     """Run the reference executor in remote mode; yields its stderr log path."""
     codex = native_reference_binary()
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
     # CODEX_HOME must not live under /tmp, or the reference refuses to sandbox and warns.
-    scratch = Path(tempfile.mkdtemp(prefix="remote-reference-", dir=CACHE_DIR))
+    scratch = Path(tempfile.mkdtemp(prefix="remote-reference-", dir=scratch_dir()))
     home = scratch / "codex-home"
     home.mkdir()
     log = scratch / "stderr.log"

@@ -17,7 +17,7 @@ import pytest
 from execwire import StdioConnector, WebSocketConnector
 
 from ..integration import test_sdk_scenarios as scenarios
-from .servers import BASE_ENV, CACHE_DIR, CODEX_PREFIX, ensure_reference, running_server
+from .servers import BASE_ENV, CODEX_PREFIX, ensure_reference, running_server, scratch_dir
 
 pytestmark = pytest.mark.interop
 
@@ -39,7 +39,7 @@ async def reference_target(transport: str, workdir: Path) -> AsyncIterator[scena
             )
         return
     # CODEX_HOME must not live under /tmp, or the reference cannot install its helpers.
-    with tempfile.TemporaryDirectory(prefix="sdk-reference-", dir=CACHE_DIR) as codex_home:
+    with tempfile.TemporaryDirectory(prefix="sdk-reference-", dir=scratch_dir()) as codex_home:
         env = dict(BASE_ENV, HOME=str(Path.home()), CODEX_HOME=codex_home)
         argv = [str(NATIVE_CODEX), "exec-server", "--listen", "stdio"]
         yield scenarios.Target(
