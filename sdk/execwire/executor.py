@@ -494,6 +494,16 @@ class Executor:
         )
         return FileStat.from_wire(remote_path_from_uri(uri), response)
 
+    async def canonicalize(
+        self, path: RemotePath, *, sandbox: models.FileSystemSandboxContext | None = None
+    ) -> PurePosixPath:
+        """The remote path with every symlink, `.` and `..` resolved; it must exist
+        (`NotFoundError` otherwise)."""
+        response = await self._client.fs_canonicalize(
+            models.FsCanonicalizeParams(path=self._uri(path), sandbox=sandbox)
+        )
+        return remote_path_from_uri(response.path)
+
     async def exists(
         self, path: RemotePath, *, sandbox: models.FileSystemSandboxContext | None = None
     ) -> bool:

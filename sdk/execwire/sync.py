@@ -142,6 +142,10 @@ class ExecServerClient:
         """Copy a file, symlink or (with recursive) a directory tree."""
         return self._loop.run(self._async.fs_copy(params))
 
+    def fs_canonicalize(self, params: models.FsCanonicalizeParams) -> models.FsCanonicalizeResponse:
+        """Resolve an existing path to its canonical absolute form (symlinks, . and .. resolved)."""
+        return self._loop.run(self._async.fs_canonicalize(params))
+
     def initialized(self) -> None:
         """Client notification that completes the handshake; its params are ignored."""
         self._loop.run(self._async.initialized())
@@ -869,6 +873,17 @@ class Executor:
     ) -> FileStat:
         """Metadata of a remote path; raises `NotFoundError` (a `FileNotFoundError`)."""
         return self._loop.run(self._async.stat(path, sandbox=sandbox))
+
+    def canonicalize(
+        self,
+        path: RemotePath,
+        *,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> PurePosixPath:
+        """The remote path with every symlink, `.` and `..` resolved; it must exist
+        (`NotFoundError` otherwise).
+        """
+        return self._loop.run(self._async.canonicalize(path, sandbox=sandbox))
 
     def exists(
         self,

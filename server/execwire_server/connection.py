@@ -509,3 +509,10 @@ class Connection:
         """Copy a path."""
         policy = self._filesystem_policy(params.sandbox)
         return await self._server.filesystem.copy(params, policy)
+
+    async def fs_canonicalize(
+        self, params: models.FsCanonicalizeParams
+    ) -> models.FsCanonicalizeResponse:
+        """Resolve an existing path."""
+        policy = self._filesystem_policy(params.sandbox)
+        return await self._server.filesystem.canonicalize(params, policy)

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from execwire import base64_strict
-from execwire.pathuri import PathUriHostError, to_native_path
+from execwire.pathuri import PathUriHostError, from_native_path, to_native_path
 from execwire.protocol import models
 
 from . import fs_ops
@@ -100,6 +100,10 @@ def _create_directory(uri: str, recursive: bool, no_follow: bool) -> None:
 
 def _remove(uri: str, recursive: bool, force: bool, no_follow: bool) -> None:
     fs_ops.remove(_native(uri), recursive, force, no_follow)
+
+
+def _canonicalize(uri: str) -> models.FsCanonicalizeResponse:
+    return models.FsCanonicalizeResponse(path=from_native_path(fs_ops.canonicalize(_native(uri))))
 
 
 def _copy(source_uri: str, destination_uri: str, recursive: bool) -> None:
@@ -228,3 +232,13 @@ class FileSystem:
             source, destination = _native(params.source_path), _native(params.destination_path)
             await self._sandboxed(policy, "copy", source, destination, params.recursive)
         return models.EmptyResponse()
+
+    async def canonicalize(
+        self, params: models.FsCanonicalizeParams, policy: SandboxPolicy | None = None
+    ) -> models.FsCanonicalizeResponse:
+        """``fs/canonicalize``: the existing path with every symlink, ``.`` and ``..``
+        resolved (as the sandbox sees it, under a restricted intent)."""
+        if policy is None:
+            return await self._run(_canonicalize, params.path)
+        found = await self._sandboxed(policy, "canonicalize", _native(params.path))
+        return models.FsCanonicalizeResponse(path=from_native_path(found))

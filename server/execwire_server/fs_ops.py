@@ -41,6 +41,7 @@ __all__ = [
     "DEFAULT_MAX_READ_BYTES",
     "DirectoryEntry",
     "Metadata",
+    "canonicalize",
     "copy",
     "create_directory",
     "get_metadata",
@@ -536,6 +537,12 @@ def copy(source: bytes, destination: bytes, recursive: bool) -> None:
         _copy_file(source, destination)
     else:
         raise RpcError(INVALID_REQUEST, _COPY_UNSUPPORTED)
+
+
+def canonicalize(path: bytes) -> bytes:
+    """The path with every symlink, `.` and `..` resolved; it must exist (`fs/canonicalize`)."""
+    _check_nul(path)
+    return os.path.realpath(path, strict=True)
 
 
 def guarded(function: Callable[..., _T], *args: object) -> _T:

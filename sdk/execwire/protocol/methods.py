@@ -141,6 +141,12 @@ class RequestHandler(Protocol):
         """Copy a file, symlink or (with recursive) a directory tree."""
         ...
 
+    async def fs_canonicalize(
+        self, params: models.FsCanonicalizeParams
+    ) -> models.FsCanonicalizeResponse:
+        """Resolve an existing path to its canonical absolute form (symlinks, . and .. resolved)."""
+        ...
+
 
 async def _invoke_initialize(
     handler: RequestHandler, params: models.InitializeParams
@@ -230,6 +236,12 @@ async def _invoke_fs_copy(
     handler: RequestHandler, params: models.FsCopyParams
 ) -> models.EmptyResponse:
     return await handler.fs_copy(params)
+
+
+async def _invoke_fs_canonicalize(
+    handler: RequestHandler, params: models.FsCanonicalizeParams
+) -> models.FsCanonicalizeResponse:
+    return await handler.fs_canonicalize(params)
 
 
 REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
@@ -383,6 +395,16 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         rust_name="WireFsCopyParams",
         invoke=_invoke_fs_copy,
     ),
+    "fs/canonicalize": RequestSpec(
+        method="fs/canonicalize",
+        python_name="fs_canonicalize",
+        family="filesystem",
+        params_type=models.FsCanonicalizeParams,
+        result_type=models.FsCanonicalizeResponse,
+        params_unit=False,
+        rust_name="WireFsCanonicalizeParams",
+        invoke=_invoke_fs_canonicalize,
+    ),
 }
 """Every request method of the API, by method name."""
 
@@ -535,6 +557,12 @@ class ClientStubs:
     ) -> models.EmptyResponse:
         """Copy a file, symlink or (with recursive) a directory tree."""
         return await self._request("fs/copy", params, models.EmptyResponse)
+
+    async def fs_canonicalize(
+        self, params: models.FsCanonicalizeParams
+    ) -> models.FsCanonicalizeResponse:
+        """Resolve an existing path to its canonical absolute form (symlinks, . and .. resolved)."""
+        return await self._request("fs/canonicalize", params, models.FsCanonicalizeResponse)
 
     async def initialized(self) -> None:
         """Client notification that completes the handshake; its params are ignored."""

@@ -385,6 +385,16 @@ class FsDirectoryEntry(WireModel):
     is_file: Annotated[bool, Field(alias="isFile")]
 
 
+class FsCanonicalizeResponse(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    path: PathUri
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+
+
 class FsReadDirectoryResponse(WireModel):
     model_config = ConfigDict(
         validate_by_name=True,
@@ -968,4 +978,19 @@ class FsCopyParams(WireModel):
     An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
     """
     recursive: bool
+    sandbox: FileSystemSandboxContext | None = None
+
+
+class FsCanonicalizeParams(WireModel):
+    """
+    Params of `fs/canonicalize`: Resolve an existing path to its canonical absolute form (symlinks, . and .. resolved).
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    path: PathUri
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
     sandbox: FileSystemSandboxContext | None = None

@@ -6,9 +6,9 @@ REQUEST` (standard library only). REQUEST is `{"operation": name, "args": [...]}
 function of `execwire_server.fs_ops`, with byte strings (paths) as `{"b": str}`
 (surrogate-escaped). `write_file` takes its data from stdin.
 
-The answer is one JSON line on stdout, `{"ok": result}` or `{"error": [code, message]}`
-(the reply the reference would send for that error), then, for `read_file`, the file's
-bytes. Anything else (a crash) is reported by the server from the exit status and stderr.
+The answer is one JSON line on stdout, `{"ok": result}` (a path as `{"b": str}`) or
+`{"error": [code, message]}` (the reply the reference would send for that error), then,
+for `read_file`, the file's bytes. Anything else (a crash) is reported by the server from the exit status and stderr.
 """
 
 from __future__ import annotations
@@ -21,7 +21,16 @@ from typing import Any
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 OPERATIONS = frozenset(
-    {"read_file", "write_file", "create_directory", "get_metadata", "read_directory", "remove", "copy"}
+    {
+        "read_file",
+        "write_file",
+        "create_directory",
+        "get_metadata",
+        "read_directory",
+        "remove",
+        "copy",
+        "canonicalize",
+    }
 )
 
 
@@ -53,9 +62,11 @@ def main(argv: list[str]) -> None:
     except RpcError as error:
         out.write(json.dumps({"error": [error.code, error.message]}).encode() + b"\n")
         return
-    if isinstance(result, bytes):
+    if operation == "read_file":
         out.write(b'{"ok": null}\n')
         out.write(result)
+    elif isinstance(result, bytes):  # a path
+        out.write(json.dumps({"ok": {"b": os.fsdecode(result)}}).encode() + b"\n")
     else:
         out.write(json.dumps({"ok": result}).encode() + b"\n")
 

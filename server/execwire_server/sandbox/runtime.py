@@ -244,7 +244,10 @@ class SandboxRuntime:
         if "error" in answer:
             code, message = answer["error"]
             raise RpcError(code, message)
-        return rest if operation == "read_file" else answer["ok"]
+        if operation == "read_file":
+            return rest
+        result = answer["ok"]
+        return os.fsencode(result["b"]) if isinstance(result, dict) and set(result) == {"b"} else result
 
     def _wrap(
         self,
