@@ -364,10 +364,11 @@ class Connection:
                 f"cwd URI `{params.cwd}` is not valid on this exec-server host: {error}",
             ) from None
         env = child_environment(params.env_policy, params.env, self._server.executor_environment)
-        # The reference always sets PWD to the resolved working directory, over the request's.
-        env["PWD"] = os.fsdecode(os.path.realpath(cwd))
         sandbox = None
         if params.sandbox is not None:
+            # Sandboxed, the reference sets PWD to the working directory (over the request's);
+            # unsandboxed, the child gets exactly the computed environment.
+            env["PWD"] = os.fsdecode(os.path.realpath(cwd))
             sandbox = await self._server.sandbox.wrap_process(
                 params.sandbox,
                 params.argv,

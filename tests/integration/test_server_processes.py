@@ -200,7 +200,15 @@ async def test_child_environment_is_exact_unless_a_policy_is_given(server: Serve
             {**start_params("env", ["/usr/bin/env"], cwd=str(tmp_path)), "env": {"ONLY": "1"}},
         )
         await client.wait_closed_process("env")
-        assert sorted(client.output("env").decode().split()) == sorted(["ONLY=1", f"PWD={tmp_path}"])
+        # Exactly the request's environment, as the reference: no PWD added (run directly,
+        # not through a shell, which would set one itself).
+        assert client.output("env").decode().split() == ["ONLY=1"]
+        await client.result(
+            "process/start",
+            {**start_params("pwd", ["/usr/bin/env"], cwd=str(tmp_path)), "env": {"PWD": "/given"}},
+        )
+        await client.wait_closed_process("pwd")
+        assert client.output("pwd").decode().split() == ["PWD=/given"]
         policy = {"inherit": "core", "ignoreDefaultExcludes": False, "exclude": [], "set": {"SET": "2"}, "includeOnly": []}
         await client.result(
             "process/start",
