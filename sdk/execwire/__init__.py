@@ -37,7 +37,7 @@ from .errors import (
     WriteRejected,
 )
 from .executor import Executor, make_env_policy
-from .filesystem import DirEntry, FileStat, RemotePath
+from .filesystem import DirEntry, FileStat, RemotePath, TreeWalk, WalkEntry
 from .process_cursor import OutputGap, ProcessEvent
 from .sandbox import Sandbox
 from .session import ExecSession, OutputChunk
@@ -85,6 +85,8 @@ __all__ = [
     "StdioConnector",
     "Transport",
     "TransportError",
+    "TreeWalk",
+    "WalkEntry",
     "WebSocketConnector",
     "WriteRejected",
     "make_env_policy",

@@ -45,6 +45,7 @@ from .filesystem import (
     DirEntry,
     FileStat,
     RemotePath,
+    TreeWalk,
     remote_path_from_uri,
     remote_path_to_uri,
 )
@@ -503,6 +504,39 @@ class Executor:
             models.FsCanonicalizeParams(path=self._uri(path), sandbox=sandbox)
         )
         return remote_path_from_uri(response.path)
+
+    async def walk(
+        self,
+        path: RemotePath,
+        *,
+        max_depth: int = 64,
+        max_directories: int = 10_000,
+        max_entries: int = 50_000,
+        follow_directory_symlinks: bool = False,
+        skip_hidden_directories: bool = False,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> TreeWalk:
+        """The directories and regular files below `path`, breadth-first (one request).
+
+        `max_depth` 0 lists `path`'s children only. The limits' maxima are the defaults;
+        reaching one sets `truncated`. Symlinks are left out unless
+        `follow_directory_symlinks` (then a link to a directory is one, walked once).
+        `skip_hidden_directories` lists dot-directories without entering them.
+        """
+        response = await self._client.fs_walk(
+            models.FsWalkParams(
+                path=self._uri(path),
+                options=models.WalkOptions(
+                    max_depth=max_depth,
+                    max_directories=max_directories,
+                    max_entries=max_entries,
+                    follow_directory_symlinks=follow_directory_symlinks,
+                    prune_hidden_directories=skip_hidden_directories,
+                ),
+                sandbox=sandbox,
+            )
+        )
+        return TreeWalk.from_wire(response)
 
     async def exists(
         self, path: RemotePath, *, sandbox: models.FileSystemSandboxContext | None = None

@@ -8,6 +8,7 @@ paths are resolved against the server's working directory.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
@@ -16,7 +17,15 @@ from typing import TypeAlias
 from . import pathuri
 from .protocol import models
 
-__all__ = ["DirEntry", "FileStat", "RemotePath", "remote_path_from_uri", "remote_path_to_uri"]
+__all__ = [
+    "DirEntry",
+    "FileStat",
+    "RemotePath",
+    "TreeWalk",
+    "WalkEntry",
+    "remote_path_from_uri",
+    "remote_path_to_uri",
+]
 
 RemotePath: TypeAlias = str | os.PathLike[str]
 """A path on the server: absolute, or relative to the server's working directory."""
@@ -76,3 +85,40 @@ class DirEntry:
     path: PurePosixPath
     is_file: bool
     is_dir: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WalkEntry:
+    """A directory or regular file found by `Executor.walk`."""
+
+    path: PurePosixPath
+    is_dir: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TreeWalk:
+    """What `Executor.walk` found: iterate it for the entries (breadth-first, children in
+    name order). `errors` maps directories that could not be read to the reason;
+    `truncated` says a limit stopped the walk early."""
+
+    entries: tuple[WalkEntry, ...]
+    errors: dict[PurePosixPath, str]
+    truncated: bool
+
+    def __iter__(self) -> Iterator[WalkEntry]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @classmethod
+    def from_wire(cls, response: models.FsWalkResponse) -> TreeWalk:
+        """Build from an `fs/walk` result."""
+        return cls(
+            entries=tuple(
+                WalkEntry(remote_path_from_uri(entry.path), entry.kind == "directory")
+                for entry in response.entries
+            ),
+            errors={remote_path_from_uri(error.path): error.message for error in response.errors},
+            truncated=response.truncated,
+        )

@@ -38,7 +38,7 @@ from execwire.client import (
 )
 from execwire.command import CompletedCommand
 from execwire.event_loop_thread import LoopThread, shared_loop
-from execwire.filesystem import DirEntry, FileStat, RemotePath
+from execwire.filesystem import DirEntry, FileStat, RemotePath, TreeWalk
 from execwire.process_cursor import OutputChunk
 from execwire.protocol import models
 from execwire.protocol.methods import ServerNotification
@@ -145,6 +145,10 @@ class ExecServerClient:
     def fs_canonicalize(self, params: models.FsCanonicalizeParams) -> models.FsCanonicalizeResponse:
         """Resolve an existing path to its canonical absolute form (symlinks, . and .. resolved)."""
         return self._loop.run(self._async.fs_canonicalize(params))
+
+    def fs_walk(self, params: models.FsWalkParams) -> models.FsWalkResponse:
+        """List a directory tree breadth-first, children in name order, within limits."""
+        return self._loop.run(self._async.fs_walk(params))
 
     def initialized(self) -> None:
         """Client notification that completes the handshake; its params are ignored."""
@@ -884,6 +888,36 @@ class Executor:
         (`NotFoundError` otherwise).
         """
         return self._loop.run(self._async.canonicalize(path, sandbox=sandbox))
+
+    def walk(
+        self,
+        path: RemotePath,
+        *,
+        max_depth: int = 64,
+        max_directories: int = 10_000,
+        max_entries: int = 50_000,
+        follow_directory_symlinks: bool = False,
+        skip_hidden_directories: bool = False,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> TreeWalk:
+        """The directories and regular files below `path`, breadth-first (one request).
+
+        `max_depth` 0 lists `path`'s children only. The limits' maxima are the defaults;
+        reaching one sets `truncated`. Symlinks are left out unless
+        `follow_directory_symlinks` (then a link to a directory is one, walked once).
+        `skip_hidden_directories` lists dot-directories without entering them.
+        """
+        return self._loop.run(
+            self._async.walk(
+                path,
+                max_depth=max_depth,
+                max_directories=max_directories,
+                max_entries=max_entries,
+                follow_directory_symlinks=follow_directory_symlinks,
+                skip_hidden_directories=skip_hidden_directories,
+                sandbox=sandbox,
+            ),
+        )
 
     def exists(
         self,

@@ -517,3 +517,8 @@ class Connection:
         """Resolve an existing path."""
         policy = self._filesystem_policy(params.sandbox)
         return await self._server.filesystem.canonicalize(params, policy)
+
+    async def fs_walk(self, params: models.FsWalkParams) -> models.FsWalkResponse:
+        """List a tree breadth-first."""
+        policy = self._filesystem_policy(params.sandbox)
+        return await self._server.filesystem.walk(params, policy)

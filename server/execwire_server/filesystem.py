@@ -106,6 +106,37 @@ def _canonicalize(uri: str) -> models.FsCanonicalizeResponse:
     return models.FsCanonicalizeResponse(path=from_native_path(fs_ops.canonicalize(_native(uri))))
 
 
+def _walk_model(
+    found: tuple[list[tuple[bytes, fs_ops.WalkKind]], list[tuple[bytes, str]], bool],
+) -> models.FsWalkResponse:
+    entries, errors, truncated = found
+    return models.FsWalkResponse(
+        entries=[
+            models.FsWalkEntry(path=from_native_path(path), kind=kind)
+            for path, kind in entries
+        ],
+        errors=[
+            models.FsWalkError(path=from_native_path(path), message=message)
+            for path, message in errors
+        ],
+        truncated=truncated,
+    )
+
+
+def _walk(uri: str, options: models.WalkOptions) -> models.FsWalkResponse:
+    return _walk_model(fs_ops.walk(_native(uri), *_walk_arguments(options)))
+
+
+def _walk_arguments(options: models.WalkOptions) -> tuple[int, int, int, bool, bool]:
+    return (
+        options.max_depth,
+        options.max_directories,
+        options.max_entries,
+        options.follow_directory_symlinks,
+        options.prune_hidden_directories,
+    )
+
+
 def _copy(source_uri: str, destination_uri: str, recursive: bool) -> None:
     fs_ops.copy(_native(source_uri), _native(destination_uri), recursive)
 
@@ -242,3 +273,17 @@ class FileSystem:
             return await self._run(_canonicalize, params.path)
         found = await self._sandboxed(policy, "canonicalize", _native(params.path))
         return models.FsCanonicalizeResponse(path=from_native_path(found))
+
+    async def walk(
+        self, params: models.FsWalkParams, policy: SandboxPolicy | None = None
+    ) -> models.FsWalkResponse:
+        """``fs/walk``: the tree below a directory, breadth-first, within the limits."""
+        if policy is None:
+            return await self._run(_walk, params.path, params.options)
+        path = _native(params.path)
+        entries, errors, truncated = await self._sandboxed(
+            policy, "walk", path, *_walk_arguments(params.options)
+        )
+        return _walk_model(
+            ([(path, kind) for path, kind in entries], [(p, m) for p, m in errors], truncated)
+        )

@@ -23,8 +23,9 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections import deque
 from collections.abc import Callable, Iterator
-from typing import NamedTuple, TypeVar
+from typing import Literal, NamedTuple, TypeVar
 
 from .errors import INTERNAL_ERROR, INVALID_REQUEST, RpcError, io_error
 from .fs_nofollow import (
@@ -41,6 +42,7 @@ __all__ = [
     "DEFAULT_MAX_READ_BYTES",
     "DirectoryEntry",
     "Metadata",
+    "WalkKind",
     "canonicalize",
     "copy",
     "create_directory",
@@ -49,6 +51,7 @@ __all__ = [
     "read_directory",
     "read_file",
     "remove",
+    "walk",
     "write_file",
 ]
 
@@ -543,6 +546,104 @@ def canonicalize(path: bytes) -> bytes:
     """The path with every symlink, `.` and `..` resolved; it must exist (`fs/canonicalize`)."""
     _check_nul(path)
     return os.path.realpath(path, strict=True)
+
+
+WalkKind = Literal["directory", "file"]
+WALK_MAX_DEPTH = 64
+WALK_MAX_DIRECTORIES = 10_000
+WALK_MAX_ENTRIES = 50_000
+WALK_ANSWER_BUDGET = 4 * 1024 * 1024
+"""About how large a walk's answer may grow (paths plus `WALK_ITEM_OVERHEAD` each)."""
+WALK_ITEM_OVERHEAD = 64
+
+
+def walk(
+    root: bytes,
+    max_depth: int,
+    max_directories: int,
+    max_entries: int,
+    follow_directory_symlinks: bool,
+    prune_hidden_directories: bool,
+) -> tuple[list[tuple[bytes, WalkKind]], list[tuple[bytes, str]], bool]:
+    """Breadth-first listing of a tree (`fs/walk`): (entries as (path, "directory"|"file"),
+    errors as (directory, message), truncated).
+
+    Children come in name order; only directories and regular files are reported. Each
+    real directory is read at most once (by device and inode), so symlink loops end; the
+    limits and an answer budget of about 4 MiB bound the rest.
+    """
+    if max_directories == 0 or max_entries == 0:
+        raise RpcError(INVALID_REQUEST, "filesystem walk limits must be greater than zero")
+    if (
+        max_depth > WALK_MAX_DEPTH
+        or max_directories > WALK_MAX_DIRECTORIES
+        or max_entries > WALK_MAX_ENTRIES
+    ):
+        raise RpcError(
+            INVALID_REQUEST,
+            f"filesystem walk limits exceed maximums: depth={WALK_MAX_DEPTH}, "
+            f"directories={WALK_MAX_DIRECTORIES}, entries={WALK_MAX_ENTRIES}",
+        )
+    _check_nul(root)
+    info = os.lstat(root)
+    if not stat.S_ISDIR(info.st_mode):
+        return [], [], False
+    entries: list[tuple[bytes, WalkKind]] = []
+    errors: list[tuple[bytes, str]] = []
+    visited = {(info.st_dev, info.st_ino)}
+    pending: deque[tuple[bytes, int]] = deque([(root, 0)])
+    directories_read = 0
+    budget = WALK_ANSWER_BUDGET
+    while pending:
+        if directories_read >= max_directories:
+            return entries, errors, True
+        directory, depth = pending.popleft()
+        directories_read += 1
+        try:
+            with os.scandir(directory) as listing:
+                children = sorted(listing, key=lambda child: child.name)
+        except OSError as error:
+            errors.append((directory, io_error(error).message))
+            continue
+        for child in children:
+            kind, identity = _walk_kind(child, follow_directory_symlinks)
+            if kind is None:
+                continue
+            budget -= len(child.path) + WALK_ITEM_OVERHEAD
+            if len(entries) >= max_entries or budget < 0:
+                return entries, errors, True
+            entries.append((child.path, kind))
+            descend = (
+                kind == "directory"
+                and depth < max_depth
+                and not (prune_hidden_directories and child.name.startswith(b"."))
+                and identity not in visited
+            )
+            if descend:
+                visited.add(identity)
+                pending.append((child.path, depth + 1))
+    return entries, errors, False
+
+
+def _walk_kind(
+    child: os.DirEntry[bytes], follow_directory_symlinks: bool
+) -> tuple[WalkKind | None, tuple[int, int]]:
+    try:
+        if child.is_symlink():
+            if not follow_directory_symlinks:
+                return None, (0, 0)
+            target = child.stat()  # follows the link
+            if not stat.S_ISDIR(target.st_mode):
+                return None, (0, 0)
+            return "directory", (target.st_dev, target.st_ino)
+        mode = child.stat(follow_symlinks=False)
+    except OSError:
+        return None, (0, 0)  # dangling, looping or gone: not an entry
+    if stat.S_ISDIR(mode.st_mode):
+        return "directory", (mode.st_dev, mode.st_ino)
+    if stat.S_ISREG(mode.st_mode):
+        return "file", (mode.st_dev, mode.st_ino)
+    return None, (0, 0)
 
 
 def guarded(function: Callable[..., _T], *args: object) -> _T:

@@ -147,6 +147,12 @@ class RequestHandler(Protocol):
         """Resolve an existing path to its canonical absolute form (symlinks, . and .. resolved)."""
         ...
 
+    async def fs_walk(
+        self, params: models.FsWalkParams
+    ) -> models.FsWalkResponse:
+        """List a directory tree breadth-first, children in name order, within limits."""
+        ...
+
 
 async def _invoke_initialize(
     handler: RequestHandler, params: models.InitializeParams
@@ -242,6 +248,12 @@ async def _invoke_fs_canonicalize(
     handler: RequestHandler, params: models.FsCanonicalizeParams
 ) -> models.FsCanonicalizeResponse:
     return await handler.fs_canonicalize(params)
+
+
+async def _invoke_fs_walk(
+    handler: RequestHandler, params: models.FsWalkParams
+) -> models.FsWalkResponse:
+    return await handler.fs_walk(params)
 
 
 REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
@@ -405,6 +417,16 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         rust_name="WireFsCanonicalizeParams",
         invoke=_invoke_fs_canonicalize,
     ),
+    "fs/walk": RequestSpec(
+        method="fs/walk",
+        python_name="fs_walk",
+        family="filesystem",
+        params_type=models.FsWalkParams,
+        result_type=models.FsWalkResponse,
+        params_unit=False,
+        rust_name="WireFsWalkParams",
+        invoke=_invoke_fs_walk,
+    ),
 }
 """Every request method of the API, by method name."""
 
@@ -563,6 +585,12 @@ class ClientStubs:
     ) -> models.FsCanonicalizeResponse:
         """Resolve an existing path to its canonical absolute form (symlinks, . and .. resolved)."""
         return await self._request("fs/canonicalize", params, models.FsCanonicalizeResponse)
+
+    async def fs_walk(
+        self, params: models.FsWalkParams
+    ) -> models.FsWalkResponse:
+        """List a directory tree breadth-first, children in name order, within limits."""
+        return await self._request("fs/walk", params, models.FsWalkResponse)
 
     async def initialized(self) -> None:
         """Client notification that completes the handshake; its params are ignored."""

@@ -385,6 +385,62 @@ class FsDirectoryEntry(WireModel):
     is_file: Annotated[bool, Field(alias="isFile")]
 
 
+class WalkOptions(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    max_depth: Annotated[Usize, Field(alias="maxDepth")]
+    """
+    Unsigned machine-size integer (64-bit).
+    """
+    max_directories: Annotated[Usize, Field(alias="maxDirectories")]
+    """
+    Unsigned machine-size integer (64-bit).
+    """
+    max_entries: Annotated[Usize, Field(alias="maxEntries")]
+    """
+    Unsigned machine-size integer (64-bit).
+    """
+    follow_directory_symlinks: Annotated[bool, Field(alias="followDirectorySymlinks")]
+    prune_hidden_directories: Annotated[bool, Field(alias="pruneHiddenDirectories")] = (
+        False
+    )
+    """
+    Do not descend into directories whose name starts with a dot (they are still listed).
+    """
+
+
+class FsWalkEntry(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    path: PathUri
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    kind: Literal["directory", "file"]
+
+
+class FsWalkError(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    path: PathUri
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    message: str
+
+
+class FsWalkResponse(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    entries: list[FsWalkEntry]
+    errors: list[FsWalkError]
+    truncated: bool
+
+
 class FsCanonicalizeResponse(WireModel):
     model_config = ConfigDict(
         validate_by_name=True,
@@ -993,4 +1049,20 @@ class FsCanonicalizeParams(WireModel):
     """
     An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
     """
+    sandbox: FileSystemSandboxContext | None = None
+
+
+class FsWalkParams(WireModel):
+    """
+    Params of `fs/walk`: List a directory tree breadth-first, children in name order, within limits.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    path: PathUri
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    options: WalkOptions
     sandbox: FileSystemSandboxContext | None = None

@@ -4,9 +4,9 @@ Run in the same view of the file system a sandboxed process gets, and started th
 way (bubblewrap, then the launcher applies Landlock), as `python -I -S fs_helper.py
 REQUEST` (standard library only). REQUEST is `{"operation": name, "args": [...]}` naming a
 function of `execwire_server.fs_ops`, with byte strings (paths) as `{"b": str}`
-(surrogate-escaped). `write_file` takes its data from stdin.
+(surrogate-escaped, `encode_value`), in the arguments and in the result alike. `write_file` takes its data from stdin.
 
-The answer is one JSON line on stdout, `{"ok": result}` (a path as `{"b": str}`) or
+The answer is one JSON line on stdout, `{"ok": result}` or
 `{"error": [code, message]}` (the reply the reference would send for that error), then,
 for `read_file`, the file's bytes. Anything else (a crash) is reported by the server from the exit status and stderr.
 """
@@ -18,8 +18,6 @@ import os
 import sys
 from typing import Any
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-
 OPERATIONS = frozenset(
     {
         "read_file",
@@ -30,14 +28,26 @@ OPERATIONS = frozenset(
         "remove",
         "copy",
         "canonicalize",
+        "walk",
     }
 )
 
 
-def decode_argument(value: Any) -> Any:
-    """`{"b": text}` → bytes; anything else as is."""
+def encode_value(value: Any) -> Any:
+    """For JSON: byte strings (paths) become `{"b": surrogate-escaped text}`, at any depth."""
+    if isinstance(value, bytes):
+        return {"b": os.fsdecode(value)}
+    if isinstance(value, list | tuple):
+        return [encode_value(item) for item in value]
+    return value
+
+
+def decode_value(value: Any) -> Any:
+    """The inverse of `encode_value` (tuples come back as lists)."""
     if isinstance(value, dict) and set(value) == {"b"}:
         return os.fsencode(value["b"])
+    if isinstance(value, list):
+        return [decode_value(item) for item in value]
     return value
 
 
@@ -49,7 +59,7 @@ def main(argv: list[str]) -> None:
     operation = request["operation"]
     if operation not in OPERATIONS:
         raise SystemExit(f"unknown file operation {operation!r}")
-    args = [decode_argument(value) for value in request["args"]]
+    args = decode_value(request["args"])
     if operation == "write_file":
         args.insert(1, sys.stdin.buffer.read())
     out = sys.stdout.buffer
@@ -65,11 +75,11 @@ def main(argv: list[str]) -> None:
     if operation == "read_file":
         out.write(b'{"ok": null}\n')
         out.write(result)
-    elif isinstance(result, bytes):  # a path
-        out.write(json.dumps({"ok": {"b": os.fsdecode(result)}}).encode() + b"\n")
     else:
-        out.write(json.dumps({"ok": result}).encode() + b"\n")
+        out.write(json.dumps({"ok": encode_value(result)}).encode() + b"\n")
 
 
 if __name__ == "__main__":
+    # Run as a script without site-packages: the package is found next to this file.
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     main(sys.argv)

@@ -17,9 +17,6 @@ from __future__ import annotations
 import os
 import sys
 
-# Run as a script without site-packages: the package is found next to this file.
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-
 
 def encode_spec(
     *,
@@ -77,4 +74,6 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
+    # Run as a script without site-packages: the package is found next to this file.
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     main(sys.argv)

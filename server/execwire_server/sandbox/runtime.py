@@ -33,7 +33,7 @@ from typing import Any, Final
 from execwire.protocol import models
 
 from ..errors import INTERNAL_ERROR, INVALID_PARAMS, RpcError
-from . import bwrap, landlock, launcher, native_launcher, seccomp
+from . import bwrap, fs_helper, landlock, launcher, native_launcher, seccomp
 from .policy import UNENFORCEABLE, SandboxPolicy, is_within, resolve
 
 __all__ = ["SandboxRuntime", "WrappedCommand", "refuse", "refuse_unenforceable"]
@@ -212,7 +212,7 @@ class SandboxRuntime:
         await self.ensure_available()
         if operation == "remove":
             _refuse_removing_mounts(policy, args[0])
-        request = {"operation": operation, "args": [_encode_argument(arg) for arg in args]}
+        request = {"operation": operation, "args": fs_helper.encode_value(args)}
         helper = [
             *self._python_command(),
             os.fsencode(str(FS_HELPER)),
@@ -244,10 +244,7 @@ class SandboxRuntime:
         if "error" in answer:
             code, message = answer["error"]
             raise RpcError(code, message)
-        if operation == "read_file":
-            return rest
-        result = answer["ok"]
-        return os.fsencode(result["b"]) if isinstance(result, dict) and set(result) == {"b"} else result
+        return rest if operation == "read_file" else fs_helper.decode_value(answer["ok"])
 
     def _wrap(
         self,
@@ -415,11 +412,6 @@ def _remove_if_untouched(path: bytes) -> None:
         info = os.lstat(path)
         if info.st_size == 0 and info.st_mode & 0o777 == 0:
             os.unlink(path)
-
-
-def _encode_argument(value: Any) -> Any:
-    """Byte strings (paths) travel to the file helper as `{"b": surrogate-escaped text}`."""
-    return {"b": os.fsdecode(value)} if isinstance(value, bytes) else value
 
 
 def _refuse_removing_mounts(policy: SandboxPolicy, path: bytes) -> None:
