@@ -4,6 +4,7 @@
 |--------------|------------------------------------------------------------------|----------------------|
 | exec         | start `/bin/true`, wait until it closed; one session, sequential | p50, p90 (ms)        |
 | sandbox      | the same under the Codex agent's workspace-write sandbox intent  | p50 (ms)             |
+| walk         | `fs/walk` of a 20 000-entry tree (200 directories of 99 files)   | median (ms)          |
 | streaming    | `head -c 256MiB /dev/zero`, stdout consumed as it comes          | median MB/s          |
 | files        | read a 64 MiB file; write 64 MiB as 2 files of 32 MiB (the       | median MB/s          |
 |              | reference drops messages over 64 MiB, base64 of 64 MiB is more;  |                      |
@@ -29,7 +30,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from .backends import Client, RunContext, SandboxClient, Server
+from .backends import Client, ExecServerSession, RunContext, Server
 from .metrics import Measurement
 from .processes import PeakMemory, peak_rss, start_server, tree_pss
 from .stats import Budget, Summary, repeat
@@ -42,6 +43,9 @@ TRUE = ["/bin/true"]
 
 EXEC_BUDGET = Budget(warmup=5, min_reps=30, max_reps=400, max_seconds=8.0)
 SANDBOX_BUDGET = Budget(warmup=3, min_reps=20, max_reps=200, max_seconds=10.0)
+WALK_DIRECTORIES = 200
+WALK_FILES_PER_DIRECTORY = 99
+WALK_BUDGET = Budget(warmup=1, min_reps=5, max_reps=30, max_seconds=10.0)
 
 STREAM_BYTES = 256 * MIB
 STREAM_BUDGET = Budget(warmup=1, min_reps=3, max_reps=7, max_seconds=25.0)
@@ -140,7 +144,7 @@ async def sandboxed_exec_round_trip(ctx: WorkloadContext) -> list[Measurement]:
     root = ctx.run.work_dir / "sandbox-root"
     root.mkdir(exist_ok=True)
     client = await ctx.server.connect()
-    assert isinstance(client, SandboxClient), "sandbox runs on exec-server back ends only"
+    assert isinstance(client, ExecServerSession), "sandbox runs on exec-server back ends only"
     try:
 
         async def once() -> float:
@@ -153,6 +157,40 @@ async def sandboxed_exec_round_trip(ctx: WorkloadContext) -> list[Measurement]:
         await client.close()
     summary = Summary.of(samples)
     return [ctx.measurement("sandbox.p50", summary.median, samples, **_summary_details(summary))]
+
+
+def _walk_tree(run: RunContext) -> Path:
+    """200 directories of 99 empty files: 20 000 entries (made once per run)."""
+    root = run.work_dir / "walk-tree"
+    if not (root / "done").exists():
+        for directory in range(WALK_DIRECTORIES):
+            folder = root / f"d{directory:03}"
+            folder.mkdir(parents=True, exist_ok=True)
+            for file in range(WALK_FILES_PER_DIRECTORY):
+                (folder / f"f{file:02}").touch()
+        (root / "done").touch()
+    return root
+
+
+async def tree_walk(ctx: WorkloadContext) -> list[Measurement]:
+    root = str(_walk_tree(ctx.run))
+    expected = WALK_DIRECTORIES * (WALK_FILES_PER_DIRECTORY + 1) + 1
+    client = await ctx.server.connect()
+    assert isinstance(client, ExecServerSession), "walk runs on exec-server back ends only"
+    try:
+
+        async def once() -> float:
+            started = time.perf_counter()
+            found = await client.walk(root)
+            if found != expected:
+                raise RuntimeError(f"walk found {found} entries, expected {expected}")
+            return _elapsed_ms(started)
+
+        samples = await repeat(ctx.budget(WALK_BUDGET), once)
+    finally:
+        await client.close()
+    summary = Summary.of(samples)
+    return [ctx.measurement("walk", summary.median, samples, **_summary_details(summary))]
 
 
 # ----------------------------------------------------------------------------- streaming
@@ -408,6 +446,7 @@ WORKLOADS: dict[str, Workload] = {
     for w in (
         Workload("exec", "exec round trip (/bin/true)", exec_round_trip),
         Workload("sandbox", "sandboxed exec round trip (/bin/true)", sandboxed_exec_round_trip),
+        Workload("walk", "fs/walk of a 20 000-entry tree", tree_walk),
         Workload("streaming", "stdout streaming, 256 MiB", streaming),
         Workload("files", "file read/write, 64 MiB", files),
         Workload("concurrency", f"{CONCURRENT_STREAMS} concurrent sessions", concurrency),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Backend, BackendUnavailable, Client, RunContext, SandboxClient, Server
+from .base import Backend, BackendUnavailable, Client, ExecServerSession, RunContext, Server
 from .execserver import ExecwireBackend, ReferenceBackend, RelayBackend
 from .local import LocalBackend
 from .ssh import AsyncSshBackend
@@ -11,8 +11,8 @@ __all__ = [
     "Backend",
     "BackendUnavailable",
     "Client",
+    "ExecServerSession",
     "RunContext",
-    "SandboxClient",
     "Server",
     "all_backends",
 ]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Backend", "BackendUnavailable", "Client", "RunContext", "SandboxClient", "Server"]
+__all__ = ["Backend", "BackendUnavailable", "Client", "ExecServerSession", "RunContext", "Server"]
 
 
 class BackendUnavailable(RuntimeError):
@@ -57,12 +57,16 @@ class Client(Protocol):
 
 
 @runtime_checkable
-class SandboxClient(Protocol):
-    """A session that can also run a command sandboxed (exec-server back ends)."""
+class ExecServerSession(Protocol):
+    """What exec-server back ends offer beyond `Client`: sandboxed commands, tree walks."""
 
     async def run_sandboxed(self, argv: Sequence[str], writable_root: str) -> bytes:
         """Like `Client.run`, under the Codex agent's workspace-write intent for
         `writable_root` (no network)."""
+        ...
+
+    async def walk(self, path: str) -> int:
+        """Walk the tree below `path` (`fs/walk`, the largest limits); the entry count."""
         ...
 
 

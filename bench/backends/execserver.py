@@ -39,7 +39,9 @@ from .base import Backend, BackendUnavailable, Client, RunContext, Server
 
 __all__ = ["ExecwireBackend", "ReferenceBackend", "RelayBackend", "SdkClient"]
 
-EXEC_SERVER_GROUPS = frozenset({"exec", "sandbox", "streaming", "files", "concurrency", "fanout"})
+EXEC_SERVER_GROUPS = frozenset(
+    {"exec", "sandbox", "walk", "streaming", "files", "concurrency", "fanout"}
+)
 LISTEN = "ws://127.0.0.1:0"
 
 
@@ -72,6 +74,9 @@ class SdkClient:
         if exit_code != 0:
             raise RuntimeError(f"{list(argv)} exited with {exit_code}")
         return received
+
+    async def walk(self, path: str) -> int:
+        return len(await self._executor.walk(path))
 
     async def read_file(self, path: str) -> bytes:
         return await self._executor.read_bytes(path)

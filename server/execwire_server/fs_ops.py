@@ -628,6 +628,8 @@ def walk(
 def _walk_kind(
     child: os.DirEntry[bytes], follow_directory_symlinks: bool
 ) -> tuple[WalkKind | None, tuple[int, int]]:
+    # The directory entry's type answers without a system call; only directories (and,
+    # when followed, links) are stat'ed, for their identity.
     try:
         if child.is_symlink():
             if not follow_directory_symlinks:
@@ -636,13 +638,13 @@ def _walk_kind(
             if not stat.S_ISDIR(target.st_mode):
                 return None, (0, 0)
             return "directory", (target.st_dev, target.st_ino)
-        mode = child.stat(follow_symlinks=False)
+        if child.is_file(follow_symlinks=False):
+            return "file", (0, 0)
+        if child.is_dir(follow_symlinks=False):
+            info = child.stat(follow_symlinks=False)
+            return "directory", (info.st_dev, info.st_ino)
     except OSError:
-        return None, (0, 0)  # dangling, looping or gone: not an entry
-    if stat.S_ISDIR(mode.st_mode):
-        return "directory", (mode.st_dev, mode.st_ino)
-    if stat.S_ISREG(mode.st_mode):
-        return "file", (mode.st_dev, mode.st_ino)
+        pass  # dangling, looping or gone: not an entry
     return None, (0, 0)
 
 
