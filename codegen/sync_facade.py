@@ -31,6 +31,7 @@ OUTPUT = REPO / "sdk" / "execwire" / "sync.py"
 WRAPPED: tuple[tuple[str, str, str, bool], ...] = (
     ("execwire.client", "ExecServerClient", "async_client", False),
     ("execwire.session", "ExecSession", "async_session", False),
+    ("execwire.remote_file", "RemoteFile", "async_remote_file", False),
     ("execwire.executor", "Executor", "async_executor", True),
 )
 WRAPPED_NAMES = frozenset(name for _, name, _, _ in WRAPPED)

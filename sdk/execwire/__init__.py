@@ -39,6 +39,7 @@ from .errors import (
 from .executor import Executor, make_env_policy
 from .filesystem import DirEntry, FileStat, RemotePath, TreeWalk, WalkEntry
 from .process_cursor import OutputGap, ProcessEvent
+from .remote_file import RemoteFile
 from .sandbox import Sandbox
 from .session import ExecSession, OutputChunk
 from .transports import Connector, Transport
@@ -75,6 +76,7 @@ __all__ = [
     "ProtocolError",
     "ReconnectPolicy",
     "RelayConnector",
+    "RemoteFile",
     "RemotePath",
     "RequestOutcomeUnknown",
     "RpcError",

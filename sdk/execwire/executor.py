@@ -50,6 +50,7 @@ from .filesystem import (
     remote_path_to_uri,
 )
 from .protocol import models
+from .remote_file import RemoteFile
 from .session import ExecSession
 from .transports import Connector
 from .transports.in_process import EmbeddedServer
@@ -537,6 +538,21 @@ class Executor:
             )
         )
         return TreeWalk.from_wire(response)
+
+    async def open_file(
+        self,
+        path: RemotePath,
+        mode: Literal["read", "replace"] = "read",
+        *,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> RemoteFile:
+        """Open a remote file to read it in blocks, or (`replace`) to write a new content
+        that takes its place when closed; use it as an async context manager."""
+        handle_id = uuid.uuid4().hex  # 32 bytes, the most a handle id may have
+        await self._client.fs_open(
+            models.FsOpenParams(handle_id=handle_id, path=self._uri(path), mode=mode, sandbox=sandbox)
+        )
+        return RemoteFile(self._client, handle_id, mode)
 
     async def exists(
         self, path: RemotePath, *, sandbox: models.FileSystemSandboxContext | None = None

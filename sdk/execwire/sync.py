@@ -25,9 +25,11 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import PurePosixPath
 from types import TracebackType
+from typing import Literal
 
 from execwire import client as async_client
 from execwire import executor as async_executor
+from execwire import remote_file as async_remote_file
 from execwire import session as async_session
 from execwire.client import (
     DEFAULT_CLIENT_NAME,
@@ -42,11 +44,12 @@ from execwire.filesystem import DirEntry, FileStat, RemotePath, TreeWalk
 from execwire.process_cursor import OutputChunk
 from execwire.protocol import models
 from execwire.protocol.methods import ServerNotification
+from execwire.remote_file import MAX_BLOCK_BYTES
 from execwire.transports import Connector
 from execwire.transports.in_process import EmbeddedServer
 from execwire.transports.websocket import DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_OPEN_TIMEOUT
 
-__all__ = ["ExecServerClient", "ExecSession", "Executor"]
+__all__ = ["ExecServerClient", "ExecSession", "Executor", "RemoteFile"]
 
 
 class ExecServerClient:
@@ -149,6 +152,23 @@ class ExecServerClient:
     def fs_walk(self, params: models.FsWalkParams) -> models.FsWalkResponse:
         """List a directory tree breadth-first, children in name order, within limits."""
         return self._loop.run(self._async.fs_walk(params))
+
+    def fs_open(self, params: models.FsOpenParams) -> models.FsOpenResponse:
+        """Open a file under a client-chosen handle id, to read or to replace it block by block."""
+        return self._loop.run(self._async.fs_open(params))
+
+    def fs_read_block(self, params: models.FsReadBlockParams) -> models.FsReadBlockResponse:
+        """Read up to len bytes (1..=1 MiB) at offset from a read handle; eof when fewer came."""
+        return self._loop.run(self._async.fs_read_block(params))
+
+    def fs_write_block(self, params: models.FsWriteBlockParams) -> models.EmptyResponse:
+        """Write a chunk (1..=1 MiB) at offset through a replace handle."""
+        return self._loop.run(self._async.fs_write_block(params))
+
+    def fs_close(self, params: models.FsCloseParams) -> models.EmptyResponse:
+        """Close a handle (a replace handle's content takes the file's place); unknown ids are fine.
+        """
+        return self._loop.run(self._async.fs_close(params))
 
     def initialized(self) -> None:
         """Client notification that completes the handshake; its params are ignored."""
@@ -511,6 +531,69 @@ class ExecSession:
         tb: TracebackType | None,
     ) -> None:
         self._loop.run(self._async.__aexit__(exc_type, exc, tb))
+
+
+class RemoteFile:
+    """An open file on the executor: read blocks (`read`) or write a new content (`replace`).
+
+    Blocking: see `execwire.sync`.
+    """
+    __slots__ = ("_async", "_loop")
+
+    _async: async_remote_file.RemoteFile
+    _loop: LoopThread
+
+    @classmethod
+    def _wrap(cls, loop: LoopThread, wrapped: async_remote_file.RemoteFile) -> RemoteFile:
+        self = cls.__new__(cls)
+        self._loop = loop
+        self._async = wrapped
+        return self
+
+    @property
+    def async_api(self) -> async_remote_file.RemoteFile:
+        """The async object this one drives (use it only on its loop thread)."""
+        return self._async
+
+    def __repr__(self) -> str:
+        return repr(self._async)
+
+    @property
+    def handle_id(self) -> str:
+        """The handle's id on this connection."""
+        return self._async.handle_id
+
+    @property
+    def mode(self) -> Literal['read', 'replace']:
+        """`read` or `replace`."""
+        return self._async.mode
+
+    def read_block(self, offset: int, length: int = MAX_BLOCK_BYTES) -> tuple[bytes, bool]:
+        """Up to `length` (1..1 MiB) bytes at `offset`, and whether the end was reached."""
+        return self._loop.run(self._async.read_block(offset, length))
+
+    def blocks(self, block_size: int = MAX_BLOCK_BYTES) -> Iterator[bytes]:
+        """The file from its start, `block_size` bytes at a time (the last may be shorter)."""
+        return self._loop.iterate(self._loop.call(self._async.blocks, block_size))
+
+    def write(self, data: bytes) -> None:
+        """Append `data` to a `replace` handle's new content (in blocks of at most 1 MiB)."""
+        self._loop.run(self._async.write(data))
+
+    def close(self) -> None:
+        """Close the handle (idempotent); a `replace` content then takes the file's place."""
+        self._loop.run(self._async.close())
+
+    def __enter__(self) -> RemoteFile:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._loop.run(self._async.__aexit__(exc_type, exc, traceback))
 
 
 class Executor:
@@ -917,6 +1000,21 @@ class Executor:
                 skip_hidden_directories=skip_hidden_directories,
                 sandbox=sandbox,
             ),
+        )
+
+    def open_file(
+        self,
+        path: RemotePath,
+        mode: Literal['read', 'replace'] = "read",
+        *,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> RemoteFile:
+        """Open a remote file to read it in blocks, or (`replace`) to write a new content
+        that takes its place when closed; use it as an async context manager.
+        """
+        return RemoteFile._wrap(
+            self._loop,
+            self._loop.run(self._async.open_file(path, mode, sandbox=sandbox)),
         )
 
     def exists(

@@ -29,10 +29,12 @@ from execwire.protocol.methods import REQUESTS, RequestSpec
 from . import bulk, jsonrpc_errors
 from .envpolicy import child_environment
 from .errors import INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, RpcError
+from .file_handles import FileHandles
+from .filesystem import native_path
 from .params import DeferredParamsError, ParamsError, decode_params
 from .processes import SpawnRequest
 from .sandbox.policy import SandboxPolicy, resolve
-from .sandbox.runtime import refuse_unenforceable
+from .sandbox.runtime import refuse, refuse_unenforceable
 from .sessions import Session
 
 if TYPE_CHECKING:
@@ -122,6 +124,7 @@ class Connection:
         self._closing = False
         self._in_flight: set[asyncio.Task[None]] = set()
         self._semaphore = asyncio.Semaphore(max(1, server.concurrent_requests))
+        self._files = FileHandles(server.filesystem_executor)
         # Relay streams end on a malformed message (the reference resets them); websocket and
         # stdio peers get an error reply with id -1 and stay connected.
         self._malformed_is_fatal = bool(getattr(transport, "malformed_is_fatal", False))
@@ -150,6 +153,7 @@ class Connection:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
             if self._session is not None:
                 self._server.sessions.detach(self._session, self)
+            self._files.close_all()
             self._outbound.close()
             with contextlib.suppress(asyncio.CancelledError):
                 await writer
@@ -522,3 +526,26 @@ class Connection:
         """List a tree breadth-first."""
         policy = self._filesystem_policy(params.sandbox)
         return await self._server.filesystem.walk(params, policy)
+
+    async def fs_open(self, params: models.FsOpenParams) -> models.FsOpenResponse:
+        """Open a file under a handle of this connection."""
+        if self._filesystem_policy(params.sandbox) is not None:
+            raise refuse("file handles under a restricted file system are not supported yet")
+        path = native_path(params.path)
+        await self._files.open(params.handle_id, path, params.mode or "read")
+        return models.FsOpenResponse(handle_id=params.handle_id)
+
+    async def fs_read_block(self, params: models.FsReadBlockParams) -> models.FsReadBlockResponse:
+        """Read a block through a handle."""
+        data, eof = await self._files.read_block(params.handle_id, params.offset, params.len)
+        return models.FsReadBlockResponse(chunk=data, eof=eof)
+
+    async def fs_write_block(self, params: models.FsWriteBlockParams) -> models.EmptyResponse:
+        """Write a block through a replace handle."""
+        await self._files.write_block(params.handle_id, params.offset, params.chunk)
+        return models.EmptyResponse()
+
+    async def fs_close(self, params: models.FsCloseParams) -> models.EmptyResponse:
+        """Close a handle."""
+        await self._files.close(params.handle_id)
+        return models.EmptyResponse()

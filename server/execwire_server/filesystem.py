@@ -29,12 +29,13 @@ if TYPE_CHECKING:
     from .sandbox.policy import SandboxPolicy
     from .sandbox.runtime import SandboxRuntime
 
-__all__ = ["DEFAULT_MAX_READ_BYTES", "FileSystem"]
+__all__ = ["DEFAULT_MAX_READ_BYTES", "FileSystem", "native_path"]
 
 _T = TypeVar("_T")
 
 
-def _native(uri: str) -> bytes:
+def native_path(uri: str) -> bytes:
+    """A request's PathUri as a native path; a URI foreign to this host is -32600."""
     try:
         path: bytes = to_native_path(uri)
     except PathUriHostError as error:
@@ -54,14 +55,14 @@ def _decode_write_data(data_base64: str) -> bytes:
 
 
 def _read_file_message(uri: str, no_follow: bool, limit: int, prefix: bytes, suffix: bytes) -> bytes:
-    data = fs_ops.read_file(_native(uri), no_follow, limit)
+    data = fs_ops.read_file(native_path(uri), no_follow, limit)
     return base64_strict.encode_framed(prefix, data, suffix)
 
 
 def _write_file(uri: str, data_base64: str | None, decoded: bytes | None, no_follow: bool) -> None:
     # The reference decodes the data before it looks at the path.
     data = decoded if decoded is not None else _decode_write_data(data_base64 or "")
-    fs_ops.write_file(_native(uri), data, no_follow)
+    fs_ops.write_file(native_path(uri), data, no_follow)
 
 
 def _metadata_model(metadata: fs_ops.Metadata) -> models.FsGetMetadataResponse:
@@ -87,23 +88,23 @@ def _directory_model(entries: list[fs_ops.DirectoryEntry]) -> models.FsReadDirec
 
 
 def _get_metadata(uri: str, no_follow: bool) -> models.FsGetMetadataResponse:
-    return _metadata_model(fs_ops.get_metadata(_native(uri), no_follow))
+    return _metadata_model(fs_ops.get_metadata(native_path(uri), no_follow))
 
 
 def _read_directory(uri: str) -> models.FsReadDirectoryResponse:
-    return _directory_model(fs_ops.read_directory(_native(uri)))
+    return _directory_model(fs_ops.read_directory(native_path(uri)))
 
 
 def _create_directory(uri: str, recursive: bool, no_follow: bool) -> None:
-    fs_ops.create_directory(_native(uri), recursive, no_follow)
+    fs_ops.create_directory(native_path(uri), recursive, no_follow)
 
 
 def _remove(uri: str, recursive: bool, force: bool, no_follow: bool) -> None:
-    fs_ops.remove(_native(uri), recursive, force, no_follow)
+    fs_ops.remove(native_path(uri), recursive, force, no_follow)
 
 
 def _canonicalize(uri: str) -> models.FsCanonicalizeResponse:
-    return models.FsCanonicalizeResponse(path=from_native_path(fs_ops.canonicalize(_native(uri))))
+    return models.FsCanonicalizeResponse(path=from_native_path(fs_ops.canonicalize(native_path(uri))))
 
 
 def _walk_model(
@@ -124,7 +125,7 @@ def _walk_model(
 
 
 def _walk(uri: str, options: models.WalkOptions) -> models.FsWalkResponse:
-    return _walk_model(fs_ops.walk(_native(uri), *_walk_arguments(options)))
+    return _walk_model(fs_ops.walk(native_path(uri), *_walk_arguments(options)))
 
 
 def _walk_arguments(options: models.WalkOptions) -> tuple[int, int, int, bool, bool]:
@@ -138,7 +139,7 @@ def _walk_arguments(options: models.WalkOptions) -> tuple[int, int, int, bool, b
 
 
 def _copy(source_uri: str, destination_uri: str, recursive: bool) -> None:
-    fs_ops.copy(_native(source_uri), _native(destination_uri), recursive)
+    fs_ops.copy(native_path(source_uri), native_path(destination_uri), recursive)
 
 
 class FileSystem:
@@ -184,7 +185,7 @@ class FileSystem:
             return await self._run(
                 _read_file_message, params.path, no_follow, self._max_read_bytes, prefix, suffix
             )
-        path = _native(params.path)
+        path = native_path(params.path)
         data = await self._sandboxed(policy, "read_file", path, no_follow, self._max_read_bytes)
         return await self._run(base64_strict.encode_framed, prefix, data, suffix)
 
@@ -203,7 +204,7 @@ class FileSystem:
             return models.EmptyResponse()
         if decoded is None:
             decoded = await self._run(_decode_write_data, params.data_base64)
-        path = _native(params.path)
+        path = native_path(params.path)
         await self._sandboxed(policy, "write_file", path, no_follow, data=decoded)
         return models.EmptyResponse()
 
@@ -216,7 +217,7 @@ class FileSystem:
         if policy is None:
             await self._run(_create_directory, params.path, recursive, no_follow)
         else:
-            path = _native(params.path)
+            path = native_path(params.path)
             await self._sandboxed(policy, "create_directory", path, recursive, no_follow)
         return models.EmptyResponse()
 
@@ -227,7 +228,7 @@ class FileSystem:
         no_follow = params.follow_symlinks is False
         if policy is None:
             return await self._run(_get_metadata, params.path, no_follow)
-        found = await self._sandboxed(policy, "get_metadata", _native(params.path), no_follow)
+        found = await self._sandboxed(policy, "get_metadata", native_path(params.path), no_follow)
         return _metadata_model(fs_ops.Metadata(*found))
 
     async def read_directory(
@@ -236,7 +237,7 @@ class FileSystem:
         """``fs/readDirectory``: the entries in directory order, unreadable ones left out."""
         if policy is None:
             return await self._run(_read_directory, params.path)
-        found = await self._sandboxed(policy, "read_directory", _native(params.path))
+        found = await self._sandboxed(policy, "read_directory", native_path(params.path))
         return _directory_model([fs_ops.DirectoryEntry(*entry) for entry in found])
 
     async def remove(
@@ -249,7 +250,7 @@ class FileSystem:
         if policy is None:
             await self._run(_remove, params.path, recursive, force, no_follow)
         else:
-            path = _native(params.path)
+            path = native_path(params.path)
             await self._sandboxed(policy, "remove", path, recursive, force, no_follow)
         return models.EmptyResponse()
 
@@ -260,7 +261,7 @@ class FileSystem:
         if policy is None:
             await self._run(_copy, params.source_path, params.destination_path, params.recursive)
         else:
-            source, destination = _native(params.source_path), _native(params.destination_path)
+            source, destination = native_path(params.source_path), native_path(params.destination_path)
             await self._sandboxed(policy, "copy", source, destination, params.recursive)
         return models.EmptyResponse()
 
@@ -271,7 +272,7 @@ class FileSystem:
         resolved (as the sandbox sees it, under a restricted intent)."""
         if policy is None:
             return await self._run(_canonicalize, params.path)
-        found = await self._sandboxed(policy, "canonicalize", _native(params.path))
+        found = await self._sandboxed(policy, "canonicalize", native_path(params.path))
         return models.FsCanonicalizeResponse(path=from_native_path(found))
 
     async def walk(
@@ -280,7 +281,7 @@ class FileSystem:
         """``fs/walk``: the tree below a directory, breadth-first, within the limits."""
         if policy is None:
             return await self._run(_walk, params.path, params.options)
-        path = _native(params.path)
+        path = native_path(params.path)
         entries, errors, truncated = await self._sandboxed(
             policy, "walk", path, *_walk_arguments(params.options)
         )

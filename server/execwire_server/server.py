@@ -36,6 +36,8 @@ class ExecServer:
         self.concurrent_requests = concurrent_requests
         self.sessions = SessionRegistry(detached_session_ttl, process_retention)
         self._pool = ThreadPoolExecutor(FILESYSTEM_THREADS, thread_name_prefix="execwire-fs")
+        self.filesystem_executor = self._pool
+        """Threads for blocking file-system calls."""
         self.sandbox = SandboxRuntime()
         self.filesystem = FileSystem(self._pool, sandbox=self.sandbox)
         self.environment_info = describe_host()

@@ -19,7 +19,9 @@ async def test_canonicalize_resolves_links_and_dots(tmp_path: Path) -> None:
     async with await Executor.connect_in_process() as executor:
         resolved = await executor.canonicalize(f"{tmp_path}/link/../dir/./f.txt")
         assert resolved == PurePosixPath(tmp_path.resolve() / "dir" / "f.txt")
-        assert await executor.canonicalize(tmp_path / "link") == PurePosixPath(tmp_path.resolve() / "dir")
+        assert await executor.canonicalize(tmp_path / "link") == PurePosixPath(
+            tmp_path.resolve() / "dir"
+        )
         with pytest.raises(NotFoundError):
             await executor.canonicalize(tmp_path / "missing")
         if shutil.which("bwrap"):

@@ -31,7 +31,14 @@ async def test_walk_lists_breadth_first_in_name_order(tmp_path: Path) -> None:
     root = tree(tmp_path)
     async with await Executor.connect_in_process() as executor:
         walk = await executor.walk(root)
-        assert relative(walk, root) == [".hidden/", "a.txt", "b/", ".hidden/h.txt", "b/deep/", "b/deep/x.txt"]
+        assert relative(walk, root) == [
+            ".hidden/",
+            "a.txt",
+            "b/",
+            ".hidden/h.txt",
+            "b/deep/",
+            "b/deep/x.txt",
+        ]
         assert walk.errors == {} and walk.truncated is False
         # Following links: the loop is listed as a directory but the root is read once.
         followed = await executor.walk(root, follow_directory_symlinks=True)

@@ -153,6 +153,30 @@ class RequestHandler(Protocol):
         """List a directory tree breadth-first, children in name order, within limits."""
         ...
 
+    async def fs_open(
+        self, params: models.FsOpenParams
+    ) -> models.FsOpenResponse:
+        """Open a file under a client-chosen handle id, to read or to replace it block by block."""
+        ...
+
+    async def fs_read_block(
+        self, params: models.FsReadBlockParams
+    ) -> models.FsReadBlockResponse:
+        """Read up to len bytes (1..=1 MiB) at offset from a read handle; eof when fewer came."""
+        ...
+
+    async def fs_write_block(
+        self, params: models.FsWriteBlockParams
+    ) -> models.EmptyResponse:
+        """Write a chunk (1..=1 MiB) at offset through a replace handle."""
+        ...
+
+    async def fs_close(
+        self, params: models.FsCloseParams
+    ) -> models.EmptyResponse:
+        """Close a handle (a replace handle's content takes the file's place); unknown ids are fine."""
+        ...
+
 
 async def _invoke_initialize(
     handler: RequestHandler, params: models.InitializeParams
@@ -254,6 +278,30 @@ async def _invoke_fs_walk(
     handler: RequestHandler, params: models.FsWalkParams
 ) -> models.FsWalkResponse:
     return await handler.fs_walk(params)
+
+
+async def _invoke_fs_open(
+    handler: RequestHandler, params: models.FsOpenParams
+) -> models.FsOpenResponse:
+    return await handler.fs_open(params)
+
+
+async def _invoke_fs_read_block(
+    handler: RequestHandler, params: models.FsReadBlockParams
+) -> models.FsReadBlockResponse:
+    return await handler.fs_read_block(params)
+
+
+async def _invoke_fs_write_block(
+    handler: RequestHandler, params: models.FsWriteBlockParams
+) -> models.EmptyResponse:
+    return await handler.fs_write_block(params)
+
+
+async def _invoke_fs_close(
+    handler: RequestHandler, params: models.FsCloseParams
+) -> models.EmptyResponse:
+    return await handler.fs_close(params)
 
 
 REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
@@ -427,6 +475,46 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         rust_name="WireFsWalkParams",
         invoke=_invoke_fs_walk,
     ),
+    "fs/open": RequestSpec(
+        method="fs/open",
+        python_name="fs_open",
+        family="filesystem",
+        params_type=models.FsOpenParams,
+        result_type=models.FsOpenResponse,
+        params_unit=False,
+        rust_name="WireFsOpenParams",
+        invoke=_invoke_fs_open,
+    ),
+    "fs/readBlock": RequestSpec(
+        method="fs/readBlock",
+        python_name="fs_read_block",
+        family="filesystem",
+        params_type=models.FsReadBlockParams,
+        result_type=models.FsReadBlockResponse,
+        params_unit=False,
+        rust_name="FsReadBlockParams",
+        invoke=_invoke_fs_read_block,
+    ),
+    "fs/writeBlock": RequestSpec(
+        method="fs/writeBlock",
+        python_name="fs_write_block",
+        family="filesystem",
+        params_type=models.FsWriteBlockParams,
+        result_type=models.EmptyResponse,
+        params_unit=False,
+        rust_name="FsWriteBlockParams",
+        invoke=_invoke_fs_write_block,
+    ),
+    "fs/close": RequestSpec(
+        method="fs/close",
+        python_name="fs_close",
+        family="filesystem",
+        params_type=models.FsCloseParams,
+        result_type=models.EmptyResponse,
+        params_unit=False,
+        rust_name="FsCloseParams",
+        invoke=_invoke_fs_close,
+    ),
 }
 """Every request method of the API, by method name."""
 
@@ -591,6 +679,30 @@ class ClientStubs:
     ) -> models.FsWalkResponse:
         """List a directory tree breadth-first, children in name order, within limits."""
         return await self._request("fs/walk", params, models.FsWalkResponse)
+
+    async def fs_open(
+        self, params: models.FsOpenParams
+    ) -> models.FsOpenResponse:
+        """Open a file under a client-chosen handle id, to read or to replace it block by block."""
+        return await self._request("fs/open", params, models.FsOpenResponse)
+
+    async def fs_read_block(
+        self, params: models.FsReadBlockParams
+    ) -> models.FsReadBlockResponse:
+        """Read up to len bytes (1..=1 MiB) at offset from a read handle; eof when fewer came."""
+        return await self._request("fs/readBlock", params, models.FsReadBlockResponse)
+
+    async def fs_write_block(
+        self, params: models.FsWriteBlockParams
+    ) -> models.EmptyResponse:
+        """Write a chunk (1..=1 MiB) at offset through a replace handle."""
+        return await self._request("fs/writeBlock", params, models.EmptyResponse)
+
+    async def fs_close(
+        self, params: models.FsCloseParams
+    ) -> models.EmptyResponse:
+        """Close a handle (a replace handle's content takes the file's place); unknown ids are fine."""
+        return await self._request("fs/close", params, models.EmptyResponse)
 
     async def initialized(self) -> None:
         """Client notification that completes the handshake; its params are ignored."""

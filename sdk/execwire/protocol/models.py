@@ -61,6 +61,17 @@ class TerminateParams(WireModel):
     process_id: Annotated[str, Field(alias="processId")]
 
 
+class FsCloseParams(WireModel):
+    """
+    Params of `fs/close`: Close a handle (a replace handle's content takes the file's place); unknown ids are fine.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    handle_id: Annotated[str, Field(alias="handleId")]
+
+
 class JsonRpcRequest(WireModel):
     """
     A request. The id is a string or a signed 64-bit integer and is echoed with its type; anything else is a malformed message.
@@ -385,6 +396,26 @@ class FsDirectoryEntry(WireModel):
     is_file: Annotated[bool, Field(alias="isFile")]
 
 
+class FsOpenResponse(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    handle_id: Annotated[str, Field(alias="handleId")]
+
+
+class FsReadBlockResponse(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    chunk: Annotated[
+        Base64Bytes, Field(json_schema_extra={"contentEncoding": "base64"})
+    ]
+    """
+    Raw bytes as standard base64 with padding (RFC 4648 section 4).
+    """
+    eof: bool
+
+
 class WalkOptions(WireModel):
     model_config = ConfigDict(
         validate_by_name=True,
@@ -705,6 +736,46 @@ class ProcessClosedNotification(WireModel):
     seq: U64
     """
     Unsigned 64-bit integer.
+    """
+
+
+class FsReadBlockParams(WireModel):
+    """
+    Params of `fs/readBlock`: Read up to len bytes (1..=1 MiB) at offset from a read handle; eof when fewer came.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    handle_id: Annotated[str, Field(alias="handleId")]
+    offset: U64
+    """
+    Unsigned 64-bit integer.
+    """
+    len: Usize
+    """
+    Unsigned machine-size integer (64-bit).
+    """
+
+
+class FsWriteBlockParams(WireModel):
+    """
+    Params of `fs/writeBlock`: Write a chunk (1..=1 MiB) at offset through a replace handle.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    handle_id: Annotated[str, Field(alias="handleId")]
+    offset: U64
+    """
+    Unsigned 64-bit integer.
+    """
+    chunk: Annotated[
+        Base64Bytes, Field(json_schema_extra={"contentEncoding": "base64"})
+    ]
+    """
+    Raw bytes as standard base64 with padding (RFC 4648 section 4).
     """
 
 
@@ -1065,4 +1136,21 @@ class FsWalkParams(WireModel):
     An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
     """
     options: WalkOptions
+    sandbox: FileSystemSandboxContext | None = None
+
+
+class FsOpenParams(WireModel):
+    """
+    Params of `fs/open`: Open a file under a client-chosen handle id, to read or to replace it block by block.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    handle_id: Annotated[str, Field(alias="handleId")]
+    path: PathUri
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    mode: Literal["read", "replace"] | None = "read"
     sandbox: FileSystemSandboxContext | None = None

@@ -1,0 +1,102 @@
+"""A file open on the executor (`fs/open` and its blocks), from `Executor.open_file`.
+
+    async with await executor.open_file("/data/big.bin") as source:
+        async for block in source.blocks():          # 1 MiB at a time, bounded memory
+            sink.write(block)
+
+    async with await executor.open_file("/data/new.bin", "replace") as target:
+        await target.write(b"...")                   # any size, sent in 1 MiB blocks
+
+A `replace` handle's content takes the file's place when it is closed (on execwire
+atomically; the reference truncates the file at open).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Final, Literal
+
+from .protocol import models
+
+if TYPE_CHECKING:
+    from .client import ExecServerClient
+
+__all__ = ["MAX_BLOCK_BYTES", "RemoteFile"]
+
+MAX_BLOCK_BYTES: Final = 1 << 20
+"""The largest block one `fs/readBlock` or `fs/writeBlock` carries."""
+
+
+class RemoteFile:
+    """An open file on the executor: read blocks (`read`) or write a new content (`replace`)."""
+
+    def __init__(
+        self, client: ExecServerClient, handle_id: str, mode: Literal["read", "replace"]
+    ) -> None:
+        self._client = client
+        self._handle_id = handle_id
+        self._mode = mode
+        self._write_offset = 0
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"RemoteFile(handle_id={self._handle_id!r}, mode={self._mode!r})"
+
+    @property
+    def handle_id(self) -> str:
+        """The handle's id on this connection."""
+        return self._handle_id
+
+    @property
+    def mode(self) -> Literal["read", "replace"]:
+        """`read` or `replace`."""
+        return self._mode
+
+    async def read_block(self, offset: int, length: int = MAX_BLOCK_BYTES) -> tuple[bytes, bool]:
+        """Up to `length` (1..1 MiB) bytes at `offset`, and whether the end was reached."""
+        response = await self._client.fs_read_block(
+            models.FsReadBlockParams(handle_id=self._handle_id, offset=offset, len=length)
+        )
+        return response.chunk, response.eof
+
+    async def blocks(self, block_size: int = MAX_BLOCK_BYTES) -> AsyncIterator[bytes]:
+        """The file from its start, `block_size` bytes at a time (the last may be shorter)."""
+        offset = 0
+        while True:
+            data, eof = await self.read_block(offset, block_size)
+            if data:
+                yield data
+            offset += len(data)
+            if eof:
+                return
+
+    async def write(self, data: bytes) -> None:
+        """Append `data` to a `replace` handle's new content (in blocks of at most 1 MiB)."""
+        view = memoryview(data)
+        while view:
+            block = bytes(view[:MAX_BLOCK_BYTES])
+            await self._client.fs_write_block(
+                models.FsWriteBlockParams(
+                    handle_id=self._handle_id, offset=self._write_offset, chunk=block
+                )
+            )
+            self._write_offset += len(block)
+            view = view[len(block) :]
+
+    async def close(self) -> None:
+        """Close the handle (idempotent); a `replace` content then takes the file's place."""
+        if not self._closed:
+            self._closed = True
+            await self._client.fs_close(models.FsCloseParams(handle_id=self._handle_id))
+
+    async def __aenter__(self) -> RemoteFile:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
