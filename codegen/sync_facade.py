@@ -32,6 +32,7 @@ WRAPPED: tuple[tuple[str, str, str, bool], ...] = (
     ("execwire.client", "ExecServerClient", "async_client", False),
     ("execwire.session", "ExecSession", "async_session", False),
     ("execwire.remote_file", "RemoteFile", "async_remote_file", False),
+    ("execwire.http", "HttpResponse", "async_http", False),
     ("execwire.executor", "Executor", "async_executor", True),
 )
 WRAPPED_NAMES = frozenset(name for _, name, _, _ in WRAPPED)

@@ -38,6 +38,7 @@ from .errors import (
 )
 from .executor import Executor, make_env_policy
 from .filesystem import DirEntry, FileStat, RemotePath, TreeWalk, WalkEntry
+from .http import HttpResponse
 from .process_cursor import OutputGap, ProcessEvent
 from .remote_file import RemoteFile
 from .sandbox import Sandbox
@@ -63,6 +64,7 @@ __all__ = [
     "ExecWireError",
     "Executor",
     "FileStat",
+    "HttpResponse",
     "InProcessConnector",
     "InvalidParamsError",
     "InvalidRequestError",

@@ -470,6 +470,7 @@ class ExecServerClient(ClientStubs):
         self._pending: dict[int, _PendingRequest] = {}
         self._routes: dict[str, ProcessRoute] = {}
         self._forgotten: dict[str, None] = {}
+        self._http_bodies: dict[str, asyncio.Queue[models.HttpRequestBodyDeltaNotification]] = {}
         # Weak: an `events()` iterator the caller abandons stops collecting events. A
         # tuple, replaced on every change: delivery checks and walks it once per event.
         self._subscriptions: tuple[weakref.ref[_EventSubscription], ...] = ()
@@ -997,6 +998,18 @@ class ExecServerClient(ClientStubs):
             return
         self._accept(route, chunk)
 
+    def _http_body(
+        self, request_id: str
+    ) -> asyncio.Queue[models.HttpRequestBodyDeltaNotification]:
+        """Start collecting the `http/request/bodyDelta` notifications of `request_id`
+        (before the request goes out: they may follow its answer at once)."""
+        queue: asyncio.Queue[models.HttpRequestBodyDeltaNotification] = asyncio.Queue()
+        self._http_bodies[request_id] = queue
+        return queue
+
+    def _http_body_done(self, request_id: str) -> None:
+        self._http_bodies.pop(request_id, None)
+
     def _on_notification(self, notification: jsonrpc.Notification) -> None:
         spec = NOTIFICATIONS.get(notification.method)
         if spec is None or spec.direction != "server-to-client":
@@ -1006,6 +1019,11 @@ class ExecServerClient(ClientStubs):
             event: ServerNotification = spec.params_type.model_validate(notification.params)
         except ValidationError as error:
             _log.warning("ignoring invalid %s notification: %s", notification.method, error)
+            return
+        if isinstance(event, models.HttpRequestBodyDeltaNotification):
+            body = self._http_bodies.get(event.request_id)
+            if body is not None:
+                body.put_nowait(event)
             return
         route = self._routes.get(event.process_id)
         if route is None:

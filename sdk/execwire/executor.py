@@ -49,6 +49,7 @@ from .filesystem import (
     remote_path_from_uri,
     remote_path_to_uri,
 )
+from .http import HttpResponse
 from .protocol import models
 from .remote_file import RemoteFile
 from .session import ExecSession
@@ -553,6 +554,48 @@ class Executor:
             models.FsOpenParams(handle_id=handle_id, path=self._uri(path), mode=mode, sandbox=sandbox)
         )
         return RemoteFile(self._client, handle_id, mode)
+
+    async def http_request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Sequence[tuple[str, str] | models.HttpHeader] = (),
+        body: bytes | None = None,
+        timeout: float | None = None,
+        follow_redirects: bool = True,
+        stream: bool = False,
+    ) -> HttpResponse:
+        """Make an HTTP(S) request from the executor (`http/request`).
+
+        `headers` are (name, value) pairs, or `models.HttpHeader` to append an executor
+        environment variable to a value. `timeout` (seconds) bounds the exchange. With
+        `stream`, the answer comes as soon as the headers do and `HttpResponse.body()`
+        yields the body as it arrives; otherwise it is in the answer.
+        """
+        request_id = uuid.uuid4().hex
+        parts = self._client._http_body(request_id) if stream else None
+        params = models.HttpRequestParams(
+            method=method,
+            url=url,
+            headers=[
+                header
+                if isinstance(header, models.HttpHeader)
+                else models.HttpHeader(name=header[0], value=header[1])
+                for header in headers
+            ],
+            body_base64=body,
+            timeout_ms=None if timeout is None else int(timeout * 1000),
+            request_id=request_id,
+            stream_response=stream,
+            redirect_policy="follow" if follow_redirects else "stop",
+        )
+        try:
+            response = await self._client.http_request(params)
+        except BaseException:
+            self._client._http_body_done(request_id)
+            raise
+        return HttpResponse(response, client=self._client, request_id=request_id, parts=parts)
 
     async def exists(
         self, path: RemotePath, *, sandbox: models.FileSystemSandboxContext | None = None

@@ -29,6 +29,7 @@ from typing import Literal
 
 from execwire import client as async_client
 from execwire import executor as async_executor
+from execwire import http as async_http
 from execwire import remote_file as async_remote_file
 from execwire import session as async_session
 from execwire.client import (
@@ -49,7 +50,7 @@ from execwire.transports import Connector
 from execwire.transports.in_process import EmbeddedServer
 from execwire.transports.websocket import DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_OPEN_TIMEOUT
 
-__all__ = ["ExecServerClient", "ExecSession", "Executor", "RemoteFile"]
+__all__ = ["ExecServerClient", "ExecSession", "Executor", "HttpResponse", "RemoteFile"]
 
 
 class ExecServerClient:
@@ -169,6 +170,11 @@ class ExecServerClient:
         """Close a handle (a replace handle's content takes the file's place); unknown ids are fine.
         """
         return self._loop.run(self._async.fs_close(params))
+
+    def http_request(self, params: models.HttpRequestParams) -> models.HttpRequestResponse:
+        """Make an HTTP(S) request from the executor; the body comes in the answer, or streamed as http/request/bodyDelta notifications.
+        """
+        return self._loop.run(self._async.http_request(params))
 
     def initialized(self) -> None:
         """Client notification that completes the handshake; its params are ignored."""
@@ -596,6 +602,54 @@ class RemoteFile:
         self._loop.run(self._async.__aexit__(exc_type, exc, traceback))
 
 
+class HttpResponse:
+    """Status and headers of an executor's HTTP response, and its body.
+
+    Blocking: see `execwire.sync`.
+    """
+    __slots__ = ("_async", "_loop")
+
+    _async: async_http.HttpResponse
+    _loop: LoopThread
+
+    @classmethod
+    def _wrap(cls, loop: LoopThread, wrapped: async_http.HttpResponse) -> HttpResponse:
+        self = cls.__new__(cls)
+        self._loop = loop
+        self._async = wrapped
+        return self
+
+    @property
+    def async_api(self) -> async_http.HttpResponse:
+        """The async object this one drives (use it only on its loop thread)."""
+        return self._async
+
+    def __repr__(self) -> str:
+        return repr(self._async)
+
+    @property
+    def status(self) -> int:
+        """The HTTP status code."""
+        return self._async.status
+
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        """Header names (lower case) and values, in the order received."""
+        return self._async.headers
+
+    def header(self, name: str) -> str | None:
+        """The first value of header `name` (any case), or None."""
+        return self._loop.call(self._async.header, name)
+
+    def body(self) -> Iterator[bytes]:
+        """The body, part by part (once); a streamed one as the executor receives it."""
+        return self._loop.iterate(self._loop.call(self._async.body))
+
+    def read(self) -> bytes:
+        """The whole body."""
+        return self._loop.run(self._async.read())
+
+
 class Executor:
     """Run processes and use files on one exec-server.
 
@@ -1015,6 +1069,39 @@ class Executor:
         return RemoteFile._wrap(
             self._loop,
             self._loop.run(self._async.open_file(path, mode, sandbox=sandbox)),
+        )
+
+    def http_request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Sequence[tuple[str, str] | models.HttpHeader] = (),
+        body: bytes | None = None,
+        timeout: float | None = None,
+        follow_redirects: bool = True,
+        stream: bool = False,
+    ) -> HttpResponse:
+        """Make an HTTP(S) request from the executor (`http/request`).
+
+        `headers` are (name, value) pairs, or `models.HttpHeader` to append an executor
+        environment variable to a value. `timeout` (seconds) bounds the exchange. With
+        `stream`, the answer comes as soon as the headers do and `HttpResponse.body()`
+        yields the body as it arrives; otherwise it is in the answer.
+        """
+        return HttpResponse._wrap(
+            self._loop,
+            self._loop.run(
+                self._async.http_request(
+                    method,
+                    url,
+                    headers=headers,
+                    body=body,
+                    timeout=timeout,
+                    follow_redirects=follow_redirects,
+                    stream=stream,
+                ),
+            ),
         )
 
     def exists(

@@ -31,6 +31,7 @@ from .envpolicy import child_environment
 from .errors import INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, RpcError
 from .file_handles import FileHandles
 from .filesystem import native_path
+from .http_requests import HttpRequests
 from .params import DeferredParamsError, ParamsError, decode_params
 from .processes import SpawnRequest
 from .sandbox.policy import SandboxPolicy, resolve
@@ -125,6 +126,7 @@ class Connection:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._semaphore = asyncio.Semaphore(max(1, server.concurrent_requests))
         self._files = FileHandles(server.filesystem_executor)
+        self._http = HttpRequests(server.executor_environment, self._outbound.put)
         # Relay streams end on a malformed message (the reference resets them); websocket and
         # stdio peers get an error reply with id -1 and stay connected.
         self._malformed_is_fatal = bool(getattr(transport, "malformed_is_fatal", False))
@@ -154,6 +156,7 @@ class Connection:
             if self._session is not None:
                 self._server.sessions.detach(self._session, self)
             self._files.close_all()
+            self._http.close_all()
             self._outbound.close()
             with contextlib.suppress(asyncio.CancelledError):
                 await writer
@@ -549,3 +552,9 @@ class Connection:
         """Close a handle."""
         await self._files.close(params.handle_id)
         return models.EmptyResponse()
+
+    # -- http ------------------------------------------------------------------------------
+
+    async def http_request(self, params: models.HttpRequestParams) -> models.HttpRequestResponse:
+        """Make an HTTP request from the executor."""
+        return await self._http.request(params)

@@ -177,6 +177,12 @@ class RequestHandler(Protocol):
         """Close a handle (a replace handle's content takes the file's place); unknown ids are fine."""
         ...
 
+    async def http_request(
+        self, params: models.HttpRequestParams
+    ) -> models.HttpRequestResponse:
+        """Make an HTTP(S) request from the executor; the body comes in the answer, or streamed as http/request/bodyDelta notifications."""
+        ...
+
 
 async def _invoke_initialize(
     handler: RequestHandler, params: models.InitializeParams
@@ -302,6 +308,12 @@ async def _invoke_fs_close(
     handler: RequestHandler, params: models.FsCloseParams
 ) -> models.EmptyResponse:
     return await handler.fs_close(params)
+
+
+async def _invoke_http_request(
+    handler: RequestHandler, params: models.HttpRequestParams
+) -> models.HttpRequestResponse:
+    return await handler.http_request(params)
 
 
 REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
@@ -515,6 +527,16 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         rust_name="FsCloseParams",
         invoke=_invoke_fs_close,
     ),
+    "http/request": RequestSpec(
+        method="http/request",
+        python_name="http_request",
+        family="http",
+        params_type=models.HttpRequestParams,
+        result_type=models.HttpRequestResponse,
+        params_unit=False,
+        rust_name="HttpRequestParams",
+        invoke=_invoke_http_request,
+    ),
 }
 """Every request method of the API, by method name."""
 
@@ -543,6 +565,12 @@ NOTIFICATIONS: Final[Mapping[str, NotificationSpec[Any]]] = {
         params_type=models.ProcessClosedNotification,
         rust_name="ExecClosedNotification",
     ),
+    "http/request/bodyDelta": NotificationSpec(
+        method="http/request/bodyDelta",
+        direction="server-to-client",
+        params_type=models.HttpRequestBodyDeltaNotification,
+        rust_name="HttpRequestBodyDeltaNotification",
+    ),
 }
 """Every notification method of the API, by method name."""
 
@@ -550,6 +578,7 @@ ServerNotification: TypeAlias = (
     models.ProcessOutputNotification
     | models.ProcessExitedNotification
     | models.ProcessClosedNotification
+    | models.HttpRequestBodyDeltaNotification
 )
 """The params of every notification a server sends; the type says which method it is."""
 
@@ -557,6 +586,7 @@ SERVER_NOTIFICATION_METHODS: Final[Mapping[type[WireModel], str]] = {
     models.ProcessOutputNotification: "process/output",
     models.ProcessExitedNotification: "process/exited",
     models.ProcessClosedNotification: "process/closed",
+    models.HttpRequestBodyDeltaNotification: "http/request/bodyDelta",
 }
 """Method name of each server notification params type."""
 
@@ -703,6 +733,12 @@ class ClientStubs:
     ) -> models.EmptyResponse:
         """Close a handle (a replace handle's content takes the file's place); unknown ids are fine."""
         return await self._request("fs/close", params, models.EmptyResponse)
+
+    async def http_request(
+        self, params: models.HttpRequestParams
+    ) -> models.HttpRequestResponse:
+        """Make an HTTP(S) request from the executor; the body comes in the answer, or streamed as http/request/bodyDelta notifications."""
+        return await self._request("http/request", params, models.HttpRequestResponse)
 
     async def initialized(self) -> None:
         """Client notification that completes the handshake; its params are ignored."""

@@ -396,6 +396,44 @@ class FsDirectoryEntry(WireModel):
     is_file: Annotated[bool, Field(alias="isFile")]
 
 
+class HttpHeader(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    name: str
+    value: str
+    value_env_var: Annotated[str | None, Field(alias="valueEnvVar")] = None
+    """
+    Append this executor environment variable's value to value.
+    """
+
+
+class HttpResponseHeader(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    name: str
+    value: str
+
+
+class HttpRequestResponse(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    status: U16
+    """
+    Unsigned 16-bit integer.
+    """
+    headers: list[HttpResponseHeader]
+    body_base64: Annotated[
+        Base64Bytes,
+        Field(alias="bodyBase64", json_schema_extra={"contentEncoding": "base64"}),
+    ]
+    """
+    Raw bytes as standard base64 with padding (RFC 4648 section 4).
+    """
+
+
 class FsOpenResponse(WireModel):
     model_config = ConfigDict(
         validate_by_name=True,
@@ -777,6 +815,50 @@ class FsWriteBlockParams(WireModel):
     """
     Raw bytes as standard base64 with padding (RFC 4648 section 4).
     """
+
+
+class HttpRequestParams(WireModel):
+    """
+    Params of `http/request`: Make an HTTP(S) request from the executor; the body comes in the answer, or streamed as http/request/bodyDelta notifications.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    method: str
+    url: str
+    headers: Annotated[list[HttpHeader], Field(validate_default=True)] = []
+    body_base64: Annotated[Base64Bytes | None, Field(alias="bodyBase64")] = None
+    timeout_ms: Annotated[U64 | None, Field(alias="timeoutMs")] = None
+    request_id: Annotated[str, Field(alias="requestId")]
+    stream_response: Annotated[bool, Field(alias="streamResponse")] = False
+    redirect_policy: Annotated[
+        Literal["follow", "stop"] | None, Field(alias="redirectPolicy")
+    ] = "follow"
+
+
+class HttpRequestBodyDeltaNotification(WireModel):
+    """
+    Params of `http/request/bodyDelta`: A part of a streamed http/request body (seq from 1; the last has done true, or an error).
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    request_id: Annotated[str, Field(alias="requestId")]
+    seq: U64
+    """
+    Unsigned 64-bit integer.
+    """
+    delta_base64: Annotated[
+        Base64Bytes,
+        Field(alias="deltaBase64", json_schema_extra={"contentEncoding": "base64"}),
+    ]
+    """
+    Raw bytes as standard base64 with padding (RFC 4648 section 4).
+    """
+    done: bool
+    error: Annotated[str | None, Field(json_schema_extra={"emit-null": True})]
 
 
 class JsonRpcErrorResponse(WireModel):
