@@ -176,6 +176,13 @@ class ExecServerClient:
         """
         return self._loop.run(self._async.http_request(params))
 
+    def capability_roots_discover_v1(
+        self,
+        params: models.CapabilityRootsDiscoverParams,
+    ) -> models.CapabilityRootsDiscoverResponse:
+        """Find plugin manifests, MCP/app configs and skills below roots, with their contents."""
+        return self._loop.run(self._async.capability_roots_discover_v1(params))
+
     def initialized(self) -> None:
         """Client notification that completes the handshake; its params are ignored."""
         self._loop.run(self._async.initialized())

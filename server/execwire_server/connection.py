@@ -26,7 +26,7 @@ from execwire import base64_strict, jsonrpc, pathuri
 from execwire.protocol import models
 from execwire.protocol.methods import REQUESTS, RequestSpec
 
-from . import bulk, jsonrpc_errors
+from . import bulk, capability_roots, jsonrpc_errors
 from .envpolicy import child_environment
 from .errors import INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, RpcError
 from .file_handles import FileHandles
@@ -558,3 +558,17 @@ class Connection:
     async def http_request(self, params: models.HttpRequestParams) -> models.HttpRequestResponse:
         """Make an HTTP request from the executor."""
         return await self._http.request(params)
+
+    # -- capability discovery --------------------------------------------------------------
+
+    async def capability_roots_discover_v1(
+        self, params: models.CapabilityRootsDiscoverParams
+    ) -> models.CapabilityRootsDiscoverResponse:
+        """Find plugin manifests, configs and skills below roots."""
+        filesystem = self._server.filesystem
+
+        def ops_for(sandbox: models.FileSystemSandboxContext | None) -> capability_roots.FileOps:
+            policy = self._filesystem_policy(sandbox)
+            return lambda name, *args: filesystem.operation(policy, name, *args)
+
+        return await capability_roots.discover(params, ops_for)

@@ -164,6 +164,12 @@ class FileSystem:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, fs_ops.guarded, function, *args)
 
+    async def operation(self, policy: SandboxPolicy | None, name: str, *args: Any) -> Any:
+        """Run the `fs_ops` function `name` on native paths, directly or in the sandbox."""
+        if policy is None:
+            return await self._run(getattr(fs_ops, name), *args)
+        return await self._sandboxed(policy, name, *args)
+
     async def _sandboxed(
         self, policy: SandboxPolicy, operation: str, *args: Any, data: bytes = b""
     ) -> Any:

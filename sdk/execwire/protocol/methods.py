@@ -183,6 +183,12 @@ class RequestHandler(Protocol):
         """Make an HTTP(S) request from the executor; the body comes in the answer, or streamed as http/request/bodyDelta notifications."""
         ...
 
+    async def capability_roots_discover_v1(
+        self, params: models.CapabilityRootsDiscoverParams
+    ) -> models.CapabilityRootsDiscoverResponse:
+        """Find plugin manifests, MCP/app configs and skills below roots, with their contents."""
+        ...
+
 
 async def _invoke_initialize(
     handler: RequestHandler, params: models.InitializeParams
@@ -314,6 +320,12 @@ async def _invoke_http_request(
     handler: RequestHandler, params: models.HttpRequestParams
 ) -> models.HttpRequestResponse:
     return await handler.http_request(params)
+
+
+async def _invoke_capability_roots_discover_v1(
+    handler: RequestHandler, params: models.CapabilityRootsDiscoverParams
+) -> models.CapabilityRootsDiscoverResponse:
+    return await handler.capability_roots_discover_v1(params)
 
 
 REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
@@ -537,6 +549,16 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         rust_name="HttpRequestParams",
         invoke=_invoke_http_request,
     ),
+    "capabilityRoots/discoverV1": RequestSpec(
+        method="capabilityRoots/discoverV1",
+        python_name="capability_roots_discover_v1",
+        family="capability discovery",
+        params_type=models.CapabilityRootsDiscoverParams,
+        result_type=models.CapabilityRootsDiscoverResponse,
+        params_unit=False,
+        rust_name="WireCapabilityRootsDiscoverParams",
+        invoke=_invoke_capability_roots_discover_v1,
+    ),
 }
 """Every request method of the API, by method name."""
 
@@ -739,6 +761,12 @@ class ClientStubs:
     ) -> models.HttpRequestResponse:
         """Make an HTTP(S) request from the executor; the body comes in the answer, or streamed as http/request/bodyDelta notifications."""
         return await self._request("http/request", params, models.HttpRequestResponse)
+
+    async def capability_roots_discover_v1(
+        self, params: models.CapabilityRootsDiscoverParams
+    ) -> models.CapabilityRootsDiscoverResponse:
+        """Find plugin manifests, MCP/app configs and skills below roots, with their contents."""
+        return await self._request("capabilityRoots/discoverV1", params, models.CapabilityRootsDiscoverResponse)
 
     async def initialized(self) -> None:
         """Client notification that completes the handshake; its params are ignored."""

@@ -396,6 +396,69 @@ class FsDirectoryEntry(WireModel):
     is_file: Annotated[bool, Field(alias="isFile")]
 
 
+class CapabilityTextFile(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    path: PathUri
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    contents: str
+
+
+class DiscoveredPluginFiles(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    manifest: CapabilityTextFile
+    mcp_config: Annotated[
+        CapabilityTextFile | None,
+        Field(alias="mcpConfig", json_schema_extra={"emit-null": True}),
+    ] = None
+    apps_config: Annotated[
+        CapabilityTextFile | None,
+        Field(alias="appsConfig", json_schema_extra={"emit-null": True}),
+    ] = None
+
+
+class DiscoveredSkillFiles(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    instructions: CapabilityTextFile
+    metadata: Annotated[
+        CapabilityTextFile | None, Field(json_schema_extra={"emit-null": True})
+    ] = None
+
+
+class CapabilityRootDiscovery(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    id: str
+    path: PathUri
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    plugin: Annotated[
+        DiscoveredPluginFiles | None, Field(json_schema_extra={"emit-null": True})
+    ] = None
+    skills: list[DiscoveredSkillFiles]
+    namespace_manifests: Annotated[
+        list[CapabilityTextFile], Field(alias="namespaceManifests")
+    ]
+    warnings: list[str]
+    error: Annotated[str | None, Field(json_schema_extra={"emit-null": True})] = None
+
+
+class CapabilityRootsDiscoverResponse(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    roots: list[CapabilityRootDiscovery]
+
+
 class HttpHeader(WireModel):
     model_config = ConfigDict(
         validate_by_name=True,
@@ -1236,3 +1299,26 @@ class FsOpenParams(WireModel):
     """
     mode: Literal["read", "replace"] | None = "read"
     sandbox: FileSystemSandboxContext | None = None
+
+
+class CapabilityRootDiscoverRequest(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    id: str
+    path: PathUri
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    sandbox: FileSystemSandboxContext | None = None
+
+
+class CapabilityRootsDiscoverParams(WireModel):
+    """
+    Params of `capabilityRoots/discoverV1`: Find plugin manifests, MCP/app configs and skills below roots, with their contents.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    roots: list[CapabilityRootDiscoverRequest]
