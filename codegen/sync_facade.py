@@ -33,6 +33,7 @@ WRAPPED: tuple[tuple[str, str, str, bool], ...] = (
     ("execwire.session", "ExecSession", "async_session", False),
     ("execwire.remote_file", "RemoteFile", "async_remote_file", False),
     ("execwire.http", "HttpResponse", "async_http", False),
+    ("execwire.missing_watch", "MissingWatch", "async_missing_watch", False),
     ("execwire.executor", "Executor", "async_executor", True),
 )
 WRAPPED_NAMES = frozenset(name for _, name, _, _ in WRAPPED)

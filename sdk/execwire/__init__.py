@@ -39,6 +39,7 @@ from .errors import (
 from .executor import Executor, make_env_policy
 from .filesystem import DirEntry, FileStat, RemotePath, TreeWalk, WalkEntry
 from .http import HttpResponse
+from .missing_watch import MissingWatch
 from .process_cursor import OutputGap, ProcessEvent
 from .remote_file import RemoteFile
 from .sandbox import Sandbox
@@ -70,6 +71,7 @@ __all__ = [
     "InvalidRequestError",
     "MessageTooLarge",
     "MethodNotFoundError",
+    "MissingWatch",
     "NotFoundError",
     "OutputChunk",
     "OutputGap",

@@ -471,6 +471,7 @@ class ExecServerClient(ClientStubs):
         self._routes: dict[str, ProcessRoute] = {}
         self._forgotten: dict[str, None] = {}
         self._http_bodies: dict[str, asyncio.Queue[models.HttpRequestBodyDeltaNotification]] = {}
+        self._missing_watches: dict[int, asyncio.Future[None]] = {}
         # Weak: an `events()` iterator the caller abandons stops collecting events. A
         # tuple, replaced on every change: delivery checks and walks it once per event.
         self._subscriptions: tuple[weakref.ref[_EventSubscription], ...] = ()
@@ -1007,6 +1008,15 @@ class ExecServerClient(ClientStubs):
         self._http_bodies[request_id] = queue
         return queue
 
+    def _missing_watch(self, watch_id: int) -> asyncio.Future[None]:
+        """Resolved by the `fs/missingChanged` of `watch_id` (registered before the request)."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._missing_watches[watch_id] = future
+        return future
+
+    def _missing_watch_done(self, watch_id: int) -> None:
+        self._missing_watches.pop(watch_id, None)
+
     def _http_body_done(self, request_id: str) -> None:
         self._http_bodies.pop(request_id, None)
 
@@ -1019,6 +1029,11 @@ class ExecServerClient(ClientStubs):
             event: ServerNotification = spec.params_type.model_validate(notification.params)
         except ValidationError as error:
             _log.warning("ignoring invalid %s notification: %s", notification.method, error)
+            return
+        if isinstance(event, models.FsMissingChangedNotification):
+            changed = self._missing_watches.pop(event.watch_id, None)
+            if changed is not None and not changed.done():
+                changed.set_result(None)
             return
         if isinstance(event, models.HttpRequestBodyDeltaNotification):
             body = self._http_bodies.get(event.request_id)

@@ -50,6 +50,7 @@ from .filesystem import (
     remote_path_to_uri,
 )
 from .http import HttpResponse
+from .missing_watch import MissingWatch
 from .protocol import models
 from .remote_file import RemoteFile
 from .session import ExecSession
@@ -116,6 +117,8 @@ class Executor:
         self._client = client
         self._owns_client = False
         self._sessions: weakref.WeakSet[ExecSession] = weakref.WeakSet()
+        self._missing_watch_id = 0
+        """The last `fs/watchMissing` id: each watch needs a larger one."""
         environment = client.environment
         self._cwd = (
             remote_path_from_uri(environment.cwd)
@@ -596,6 +599,26 @@ class Executor:
             self._client._http_body_done(request_id)
             raise
         return HttpResponse(response, client=self._client, request_id=request_id, parts=parts)
+
+    async def watch_missing(self, paths: Sequence[RemotePath]) -> MissingWatch:
+        """Watch paths that do not exist yet; `MissingWatch.wait()` returns once one of them
+        (or a directory above it) appears or changes. One watch per connection: a new one
+        replaces the last."""
+        self._missing_watch_id += 1
+        watch_id = self._missing_watch_id
+        changed = self._client._missing_watch(watch_id)
+        try:
+            response = await self._client.fs_watch_missing(
+                models.FsWatchMissingParams(
+                    watch_id=watch_id, missing=[self._uri(path) for path in paths]
+                )
+            )
+        except BaseException:
+            self._client._missing_watch_done(watch_id)
+            raise
+        if not response.watching:
+            self._client._missing_watch_done(watch_id)
+        return MissingWatch(watch_id, response.watching, changed if response.watching else None)
 
     async def exists(
         self, path: RemotePath, *, sandbox: models.FileSystemSandboxContext | None = None

@@ -30,6 +30,7 @@ from typing import Literal
 from execwire import client as async_client
 from execwire import executor as async_executor
 from execwire import http as async_http
+from execwire import missing_watch as async_missing_watch
 from execwire import remote_file as async_remote_file
 from execwire import session as async_session
 from execwire.client import (
@@ -50,7 +51,7 @@ from execwire.transports import Connector
 from execwire.transports.in_process import EmbeddedServer
 from execwire.transports.websocket import DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_OPEN_TIMEOUT
 
-__all__ = ["ExecServerClient", "ExecSession", "Executor", "HttpResponse", "RemoteFile"]
+__all__ = ["ExecServerClient", "ExecSession", "Executor", "HttpResponse", "MissingWatch", "RemoteFile"]
 
 
 class ExecServerClient:
@@ -170,6 +171,14 @@ class ExecServerClient:
         """Close a handle (a replace handle's content takes the file's place); unknown ids are fine.
         """
         return self._loop.run(self._async.fs_close(params))
+
+    def fs_watch_missing(
+        self,
+        params: models.FsWatchMissingParams,
+    ) -> models.FsWatchMissingResponse:
+        """Watch paths that do not exist yet: one fs/missingChanged when one appears or a directory above it changes.
+        """
+        return self._loop.run(self._async.fs_watch_missing(params))
 
     def http_request(self, params: models.HttpRequestParams) -> models.HttpRequestResponse:
         """Make an HTTP(S) request from the executor; the body comes in the answer, or streamed as http/request/bodyDelta notifications.
@@ -657,6 +666,48 @@ class HttpResponse:
         return self._loop.run(self._async.read())
 
 
+class MissingWatch:
+    """A watch on missing paths: `watching` says whether the executor took it.
+
+    Blocking: see `execwire.sync`.
+    """
+    __slots__ = ("_async", "_loop")
+
+    _async: async_missing_watch.MissingWatch
+    _loop: LoopThread
+
+    @classmethod
+    def _wrap(cls, loop: LoopThread, wrapped: async_missing_watch.MissingWatch) -> MissingWatch:
+        self = cls.__new__(cls)
+        self._loop = loop
+        self._async = wrapped
+        return self
+
+    @property
+    def async_api(self) -> async_missing_watch.MissingWatch:
+        """The async object this one drives (use it only on its loop thread)."""
+        return self._async
+
+    def __repr__(self) -> str:
+        return repr(self._async)
+
+    @property
+    def watch_id(self) -> int:
+        """The id the watch was made under."""
+        return self._async.watch_id
+
+    @property
+    def watching(self) -> bool:
+        """False when the executor refused the watch: a path exists or cannot come to exist."""
+        return self._async.watching
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the change; False when `timeout` (seconds) passed first, or when the
+        executor did not take the watch.
+        """
+        return self._loop.run(self._async.wait(timeout))
+
+
 class Executor:
     """Run processes and use files on one exec-server.
 
@@ -1110,6 +1161,13 @@ class Executor:
                 ),
             ),
         )
+
+    def watch_missing(self, paths: Sequence[RemotePath]) -> MissingWatch:
+        """Watch paths that do not exist yet; `MissingWatch.wait()` returns once one of them
+        (or a directory above it) appears or changes. One watch per connection: a new one
+        replaces the last.
+        """
+        return MissingWatch._wrap(self._loop, self._loop.run(self._async.watch_missing(paths)))
 
     def exists(
         self,

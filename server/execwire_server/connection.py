@@ -32,6 +32,7 @@ from .errors import INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_
 from .file_handles import FileHandles
 from .filesystem import native_path
 from .http_requests import HttpRequests
+from .missing_watch import MissingWatches
 from .params import DeferredParamsError, ParamsError, decode_params
 from .processes import SpawnRequest
 from .sandbox.policy import SandboxPolicy, resolve
@@ -127,6 +128,7 @@ class Connection:
         self._semaphore = asyncio.Semaphore(max(1, server.concurrent_requests))
         self._files = FileHandles(server.filesystem_executor)
         self._http = HttpRequests(server.executor_environment, self._outbound.put)
+        self._missing = MissingWatches(self._outbound.put)
         # Relay streams end on a malformed message (the reference resets them); websocket and
         # stdio peers get an error reply with id -1 and stay connected.
         self._malformed_is_fatal = bool(getattr(transport, "malformed_is_fatal", False))
@@ -157,6 +159,7 @@ class Connection:
                 self._server.sessions.detach(self._session, self)
             self._files.close_all()
             self._http.close_all()
+            self._missing.close()
             self._outbound.close()
             with contextlib.suppress(asyncio.CancelledError):
                 await writer
@@ -552,6 +555,14 @@ class Connection:
         """Close a handle."""
         await self._files.close(params.handle_id)
         return models.EmptyResponse()
+
+    async def fs_watch_missing(
+        self, params: models.FsWatchMissingParams
+    ) -> models.FsWatchMissingResponse:
+        """Watch paths that do not exist yet (one watch per connection)."""
+        return models.FsWatchMissingResponse(
+            watching=self._missing.watch(params.watch_id, params.missing)
+        )
 
     # -- http ------------------------------------------------------------------------------
 

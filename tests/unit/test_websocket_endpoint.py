@@ -331,7 +331,7 @@ class RecordingTransport:
 @pytest.mark.parametrize("batches", [True, False], ids=["send_batch", "send"])
 async def test_concurrent_producers_keep_their_order_through_the_write_loop(batches: bool) -> None:
     transport = RecordingTransport(batches)
-    server: Any = SimpleNamespace(concurrent_requests=1, filesystem_executor=None)
+    server: Any = SimpleNamespace(concurrent_requests=1, filesystem_executor=None, executor_environment={})
     connection = Connection(server, transport)
     writer = asyncio.create_task(connection._write_loop())
 

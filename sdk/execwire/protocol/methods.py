@@ -177,6 +177,12 @@ class RequestHandler(Protocol):
         """Close a handle (a replace handle's content takes the file's place); unknown ids are fine."""
         ...
 
+    async def fs_watch_missing(
+        self, params: models.FsWatchMissingParams
+    ) -> models.FsWatchMissingResponse:
+        """Watch paths that do not exist yet: one fs/missingChanged when one appears or a directory above it changes."""
+        ...
+
     async def http_request(
         self, params: models.HttpRequestParams
     ) -> models.HttpRequestResponse:
@@ -314,6 +320,12 @@ async def _invoke_fs_close(
     handler: RequestHandler, params: models.FsCloseParams
 ) -> models.EmptyResponse:
     return await handler.fs_close(params)
+
+
+async def _invoke_fs_watch_missing(
+    handler: RequestHandler, params: models.FsWatchMissingParams
+) -> models.FsWatchMissingResponse:
+    return await handler.fs_watch_missing(params)
 
 
 async def _invoke_http_request(
@@ -539,6 +551,16 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         rust_name="FsCloseParams",
         invoke=_invoke_fs_close,
     ),
+    "fs/watchMissing": RequestSpec(
+        method="fs/watchMissing",
+        python_name="fs_watch_missing",
+        family="filesystem",
+        params_type=models.FsWatchMissingParams,
+        result_type=models.FsWatchMissingResponse,
+        params_unit=False,
+        rust_name="FsWatchMissingParams",
+        invoke=_invoke_fs_watch_missing,
+    ),
     "http/request": RequestSpec(
         method="http/request",
         python_name="http_request",
@@ -587,6 +609,12 @@ NOTIFICATIONS: Final[Mapping[str, NotificationSpec[Any]]] = {
         params_type=models.ProcessClosedNotification,
         rust_name="ExecClosedNotification",
     ),
+    "fs/missingChanged": NotificationSpec(
+        method="fs/missingChanged",
+        direction="server-to-client",
+        params_type=models.FsMissingChangedNotification,
+        rust_name="FsMissingChangedNotification",
+    ),
     "http/request/bodyDelta": NotificationSpec(
         method="http/request/bodyDelta",
         direction="server-to-client",
@@ -600,6 +628,7 @@ ServerNotification: TypeAlias = (
     models.ProcessOutputNotification
     | models.ProcessExitedNotification
     | models.ProcessClosedNotification
+    | models.FsMissingChangedNotification
     | models.HttpRequestBodyDeltaNotification
 )
 """The params of every notification a server sends; the type says which method it is."""
@@ -608,6 +637,7 @@ SERVER_NOTIFICATION_METHODS: Final[Mapping[type[WireModel], str]] = {
     models.ProcessOutputNotification: "process/output",
     models.ProcessExitedNotification: "process/exited",
     models.ProcessClosedNotification: "process/closed",
+    models.FsMissingChangedNotification: "fs/missingChanged",
     models.HttpRequestBodyDeltaNotification: "http/request/bodyDelta",
 }
 """Method name of each server notification params type."""
@@ -755,6 +785,12 @@ class ClientStubs:
     ) -> models.EmptyResponse:
         """Close a handle (a replace handle's content takes the file's place); unknown ids are fine."""
         return await self._request("fs/close", params, models.EmptyResponse)
+
+    async def fs_watch_missing(
+        self, params: models.FsWatchMissingParams
+    ) -> models.FsWatchMissingResponse:
+        """Watch paths that do not exist yet: one fs/missingChanged when one appears or a directory above it changes."""
+        return await self._request("fs/watchMissing", params, models.FsWatchMissingResponse)
 
     async def http_request(
         self, params: models.HttpRequestParams

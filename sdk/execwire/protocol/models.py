@@ -497,6 +497,13 @@ class HttpRequestResponse(WireModel):
     """
 
 
+class FsWatchMissingResponse(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    watching: bool
+
+
 class FsOpenResponse(WireModel):
     model_config = ConfigDict(
         validate_by_name=True,
@@ -877,6 +884,20 @@ class FsWriteBlockParams(WireModel):
     ]
     """
     Raw bytes as standard base64 with padding (RFC 4648 section 4).
+    """
+
+
+class FsMissingChangedNotification(WireModel):
+    """
+    Params of `fs/missingChanged`: A watched missing path (or a directory above it) changed; sent once per watch.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    watch_id: Annotated[U64, Field(alias="watchId")]
+    """
+    Unsigned 64-bit integer.
     """
 
 
@@ -1298,6 +1319,22 @@ class FsOpenParams(WireModel):
     An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
     """
     mode: Literal["read", "replace"] | None = "read"
+    sandbox: FileSystemSandboxContext | None = None
+
+
+class FsWatchMissingParams(WireModel):
+    """
+    Params of `fs/watchMissing`: Watch paths that do not exist yet: one fs/missingChanged when one appears or a directory above it changes.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    watch_id: Annotated[U64, Field(alias="watchId")]
+    """
+    Unsigned 64-bit integer.
+    """
+    missing: list[PathUri]
     sandbox: FileSystemSandboxContext | None = None
 
 
