@@ -192,6 +192,14 @@ class ExecServerClient:
         """Find plugin manifests, MCP/app configs and skills below roots, with their contents."""
         return self._loop.run(self._async.capability_roots_discover_v1(params))
 
+    def environment_config_read(
+        self,
+        params: models.EnvironmentConfigReadParams,
+    ) -> models.EnvironmentConfigReadResponse:
+        """The executor's Codex configuration layers (system, user, trusted project) for a cwd, cut to the requested key paths.
+        """
+        return self._loop.run(self._async.environment_config_read(params))
+
     def initialized(self) -> None:
         """Client notification that completes the handshake; its params are ignored."""
         self._loop.run(self._async.initialized())

@@ -27,6 +27,7 @@ from execwire.protocol import models
 from execwire.protocol.methods import REQUESTS, RequestSpec
 
 from . import bulk, capability_roots, jsonrpc_errors
+from .environment_config import read_environment_config
 from .envpolicy import child_environment
 from .errors import INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, RpcError
 from .file_handles import FileHandles
@@ -569,6 +570,20 @@ class Connection:
     async def http_request(self, params: models.HttpRequestParams) -> models.HttpRequestResponse:
         """Make an HTTP request from the executor."""
         return await self._http.request(params)
+
+    async def environment_config_read(
+        self, params: models.EnvironmentConfigReadParams
+    ) -> models.EnvironmentConfigReadResponse:
+        """The executor's Codex configuration layers for a cwd."""
+        cwd = native_path(params.cwd)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._server.filesystem_executor,
+            read_environment_config,
+            params,
+            cwd,
+            self._server.executor_environment,
+        )
 
     # -- capability discovery --------------------------------------------------------------
 

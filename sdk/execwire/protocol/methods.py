@@ -195,6 +195,12 @@ class RequestHandler(Protocol):
         """Find plugin manifests, MCP/app configs and skills below roots, with their contents."""
         ...
 
+    async def environment_config_read(
+        self, params: models.EnvironmentConfigReadParams
+    ) -> models.EnvironmentConfigReadResponse:
+        """The executor's Codex configuration layers (system, user, trusted project) for a cwd, cut to the requested key paths."""
+        ...
+
 
 async def _invoke_initialize(
     handler: RequestHandler, params: models.InitializeParams
@@ -338,6 +344,12 @@ async def _invoke_capability_roots_discover_v1(
     handler: RequestHandler, params: models.CapabilityRootsDiscoverParams
 ) -> models.CapabilityRootsDiscoverResponse:
     return await handler.capability_roots_discover_v1(params)
+
+
+async def _invoke_environment_config_read(
+    handler: RequestHandler, params: models.EnvironmentConfigReadParams
+) -> models.EnvironmentConfigReadResponse:
+    return await handler.environment_config_read(params)
 
 
 REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
@@ -581,6 +593,16 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         rust_name="WireCapabilityRootsDiscoverParams",
         invoke=_invoke_capability_roots_discover_v1,
     ),
+    "environmentConfig/read": RequestSpec(
+        method="environmentConfig/read",
+        python_name="environment_config_read",
+        family="environment config",
+        params_type=models.EnvironmentConfigReadParams,
+        result_type=models.EnvironmentConfigReadResponse,
+        params_unit=False,
+        rust_name="EnvironmentConfigReadParams",
+        invoke=_invoke_environment_config_read,
+    ),
 }
 """Every request method of the API, by method name."""
 
@@ -803,6 +825,12 @@ class ClientStubs:
     ) -> models.CapabilityRootsDiscoverResponse:
         """Find plugin manifests, MCP/app configs and skills below roots, with their contents."""
         return await self._request("capabilityRoots/discoverV1", params, models.CapabilityRootsDiscoverResponse)
+
+    async def environment_config_read(
+        self, params: models.EnvironmentConfigReadParams
+    ) -> models.EnvironmentConfigReadResponse:
+        """The executor's Codex configuration layers (system, user, trusted project) for a cwd, cut to the requested key paths."""
+        return await self._request("environmentConfig/read", params, models.EnvironmentConfigReadResponse)
 
     async def initialized(self) -> None:
         """Client notification that completes the handshake; its params are ignored."""

@@ -459,6 +459,49 @@ class CapabilityRootsDiscoverResponse(WireModel):
     roots: list[CapabilityRootDiscovery]
 
 
+class ConfigLayer(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    source: str
+    """
+    e.g. user (/root/.codex/config.toml)
+    """
+    base_dir: Annotated[PathUri, Field(alias="baseDir")]
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    toml: str
+
+
+class ConfigLayers(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    layers: list[ConfigLayer]
+    cloud_insertion_index: Annotated[Usize, Field(alias="cloudInsertionIndex")]
+    """
+    Unsigned machine-size integer (64-bit).
+    """
+
+
+class EnvironmentConfigReadResponse(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    user_home_dir: Annotated[PathUri, Field(alias="userHomeDir")]
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    codex_home_dir: Annotated[PathUri, Field(alias="codexHomeDir")]
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    hostname: str
+    config: ConfigLayers
+    requirements: ConfigLayers
+
+
 class HttpHeader(WireModel):
     model_config = ConfigDict(
         validate_by_name=True,
@@ -943,6 +986,22 @@ class HttpRequestBodyDeltaNotification(WireModel):
     """
     done: bool
     error: Annotated[str | None, Field(json_schema_extra={"emit-null": True})]
+
+
+class EnvironmentConfigReadParams(WireModel):
+    """
+    Params of `environmentConfig/read`: The executor's Codex configuration layers (system, user, trusted project) for a cwd, cut to the requested key paths.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    cwd: PathUri
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    config_paths: Annotated[list[list[str]], Field(alias="configPaths")]
+    requirements_paths: Annotated[list[list[str]], Field(alias="requirementsPaths")]
 
 
 class JsonRpcErrorResponse(WireModel):
