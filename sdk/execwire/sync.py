@@ -192,6 +192,14 @@ class ExecServerClient:
         """Find plugin manifests, MCP/app configs and skills below roots, with their contents."""
         return self._loop.run(self._async.capability_roots_discover_v1(params))
 
+    def capabilities_discover_v2(
+        self,
+        params: models.CapabilitiesDiscoverV2Params,
+    ) -> models.CapabilitiesDiscoverV2Response:
+        """Installed skills (and plugins) of the executor, with their frontmatter; the first answer is kept for the server's lifetime.
+        """
+        return self._loop.run(self._async.capabilities_discover_v2(params))
+
     def environment_config_read(
         self,
         params: models.EnvironmentConfigReadParams,

@@ -39,6 +39,7 @@ from .processes import SpawnRequest
 from .sandbox.policy import SandboxPolicy, resolve
 from .sandbox.runtime import refuse, refuse_unenforceable
 from .sessions import Session
+from .skills_discovery import discover_skills
 
 if TYPE_CHECKING:
     from .server import ExecServer
@@ -586,6 +587,18 @@ class Connection:
         )
 
     # -- capability discovery --------------------------------------------------------------
+
+    async def capabilities_discover_v2(
+        self, params: models.CapabilitiesDiscoverV2Params
+    ) -> models.CapabilitiesDiscoverV2Response:
+        """Installed skills; the first answer is kept for the server's lifetime."""
+        server = self._server
+        if server.installed_capabilities is None:
+            loop = asyncio.get_running_loop()
+            server.installed_capabilities = await loop.run_in_executor(
+                server.filesystem_executor, discover_skills, server.executor_environment
+            )
+        return server.installed_capabilities
 
     async def capability_roots_discover_v1(
         self, params: models.CapabilityRootsDiscoverParams

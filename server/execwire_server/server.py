@@ -8,6 +8,8 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Final
 
+from execwire.protocol import models
+
 from .connection import Connection, Transport
 from .environment import describe_host
 from .filesystem import FileSystem
@@ -42,6 +44,8 @@ class ExecServer:
         self.filesystem = FileSystem(self._pool, sandbox=self.sandbox)
         self.environment_info = describe_host()
         self.executor_environment = dict(os.environ)
+        self.installed_capabilities: models.CapabilitiesDiscoverV2Response | None = None
+        """`capabilities/discoverV2`'s answer, found at its first call and kept."""
         self._connections: set[asyncio.Task[None]] = set()
 
     async def serve_connection(self, transport: Transport) -> None:

@@ -195,6 +195,12 @@ class RequestHandler(Protocol):
         """Find plugin manifests, MCP/app configs and skills below roots, with their contents."""
         ...
 
+    async def capabilities_discover_v2(
+        self, params: models.CapabilitiesDiscoverV2Params
+    ) -> models.CapabilitiesDiscoverV2Response:
+        """Installed skills (and plugins) of the executor, with their frontmatter; the first answer is kept for the server's lifetime."""
+        ...
+
     async def environment_config_read(
         self, params: models.EnvironmentConfigReadParams
     ) -> models.EnvironmentConfigReadResponse:
@@ -344,6 +350,12 @@ async def _invoke_capability_roots_discover_v1(
     handler: RequestHandler, params: models.CapabilityRootsDiscoverParams
 ) -> models.CapabilityRootsDiscoverResponse:
     return await handler.capability_roots_discover_v1(params)
+
+
+async def _invoke_capabilities_discover_v2(
+    handler: RequestHandler, params: models.CapabilitiesDiscoverV2Params
+) -> models.CapabilitiesDiscoverV2Response:
+    return await handler.capabilities_discover_v2(params)
 
 
 async def _invoke_environment_config_read(
@@ -593,6 +605,16 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         rust_name="WireCapabilityRootsDiscoverParams",
         invoke=_invoke_capability_roots_discover_v1,
     ),
+    "capabilities/discoverV2": RequestSpec(
+        method="capabilities/discoverV2",
+        python_name="capabilities_discover_v2",
+        family="capability discovery",
+        params_type=models.CapabilitiesDiscoverV2Params,
+        result_type=models.CapabilitiesDiscoverV2Response,
+        params_unit=False,
+        rust_name="DiscoverV2CapabilitiesRequest",
+        invoke=_invoke_capabilities_discover_v2,
+    ),
     "environmentConfig/read": RequestSpec(
         method="environmentConfig/read",
         python_name="environment_config_read",
@@ -825,6 +847,12 @@ class ClientStubs:
     ) -> models.CapabilityRootsDiscoverResponse:
         """Find plugin manifests, MCP/app configs and skills below roots, with their contents."""
         return await self._request("capabilityRoots/discoverV1", params, models.CapabilityRootsDiscoverResponse)
+
+    async def capabilities_discover_v2(
+        self, params: models.CapabilitiesDiscoverV2Params
+    ) -> models.CapabilitiesDiscoverV2Response:
+        """Installed skills (and plugins) of the executor, with their frontmatter; the first answer is kept for the server's lifetime."""
+        return await self._request("capabilities/discoverV2", params, models.CapabilitiesDiscoverV2Response)
 
     async def environment_config_read(
         self, params: models.EnvironmentConfigReadParams

@@ -459,6 +459,45 @@ class CapabilityRootsDiscoverResponse(WireModel):
     roots: list[CapabilityRootDiscovery]
 
 
+class SkillDiscoveryRoot(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    id: str
+    path: PathUri
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+
+
+class ExecutorSkill(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    name: str
+    description: str
+    short_description: Annotated[
+        str | None,
+        Field(alias="shortDescription", json_schema_extra={"emit-null": True}),
+    ] = None
+    path: PathUri
+    """
+    The SKILL.md file.
+    """
+    discovery_root: Annotated[SkillDiscoveryRoot, Field(alias="discoveryRoot")]
+    dependencies: Annotated[None, Field(json_schema_extra={"emit-null": True})] = None
+    policy: Annotated[None, Field(json_schema_extra={"emit-null": True})] = None
+
+
+class CapabilitiesDiscoverV2Response(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    plugins: list[dict[str, Any]]
+    skills: list[ExecutorSkill]
+    warnings: list[str]
+
+
 class ConfigLayer(WireModel):
     model_config = ConfigDict(
         validate_by_name=True,
@@ -1394,6 +1433,21 @@ class FsWatchMissingParams(WireModel):
     Unsigned 64-bit integer.
     """
     missing: list[PathUri]
+    sandbox: FileSystemSandboxContext | None = None
+
+
+class CapabilitiesDiscoverV2Params(WireModel):
+    """
+    Params of `capabilities/discoverV2`: Installed skills (and plugins) of the executor, with their frontmatter; the first answer is kept for the server's lifetime.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    cwd: PathUri
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
     sandbox: FileSystemSandboxContext | None = None
 
 
