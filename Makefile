@@ -9,15 +9,16 @@ BENCH_INSTALLED := $(VENV)/.bench-installed
 
 install: system-packages $(INSTALLED)
 
-## The sandbox's system parts: bubblewrap and libseccomp (Debian packages), when missing.
-## Without them the server still runs, and refuses sandboxed requests with a clear error.
-SYSTEM_PACKAGES := bubblewrap libseccomp2
+## System parts (Debian packages), when missing: bubblewrap and libseccomp for the sandbox
+## (without them sandboxed requests are refused with a clear error), ripgrep for the `rg`
+## the Codex agent searches with (put on PATH of its commands).
+SYSTEM_PACKAGES := bubblewrap libseccomp2 ripgrep
 system-packages:
-	@if command -v bwrap >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep -q libseccomp.so.2; then :; \
+	@if command -v bwrap >/dev/null 2>&1 && command -v rg >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep -q libseccomp.so.2; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "installing $(SYSTEM_PACKAGES)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
-	else echo "warning: install $(SYSTEM_PACKAGES) (sandboxed requests are refused without them)" >&2; fi
+	else echo "warning: install $(SYSTEM_PACKAGES) (sandboxing and rg need them)" >&2; fi
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -375,7 +375,12 @@ class Connection:
                 INVALID_PARAMS,
                 f"cwd URI `{params.cwd}` is not valid on this exec-server host: {error}",
             ) from None
-        env = child_environment(params.env_policy, params.env, self._server.executor_environment)
+        env = child_environment(
+            params.env_policy,
+            params.env,
+            self._server.executor_environment,
+            self._server.prepend_path_dirs,
+        )
         sandbox = None
         if params.sandbox is not None:
             # Sandboxed, the reference sets PWD to the working directory (over the request's);

@@ -5,15 +5,16 @@ from __future__ import annotations
 import hashlib
 import os
 import pwd
+import shutil
 import socket
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from execwire import pathuri
 from execwire.protocol import models
 
-__all__ = ["EXECUTOR_VERSION", "describe_host"]
+__all__ = ["CAPABILITIES", "EXECUTOR_VERSION", "describe_host", "tool_directory"]
 
 EXECUTOR_VERSION = "0.1.0"
 
@@ -39,13 +40,29 @@ def _home(environment: Mapping[str, str]) -> str | None:
     return pathuri.from_native_path(home) if os.path.isabs(home) else None
 
 
-def describe_host(environment: Mapping[str, str] | None = None) -> models.EnvironmentInfo:
+CAPABILITIES = models.EnvironmentCapabilities(
+    fs_watch_missing=True,
+    environment_config_read=True,
+    capability_discovery_v2=True,
+    capability_discovery_sandbox=True,
+    http_header_env_vars=True,
+    file_write_streaming=True,
+)
+"""What this executor honours. A flag makes the Codex agent call the methods it names, so
+only those served are true; the rest (network proxy, credential masking, shell snapshots,
+sandboxed file streaming, the Linux root-write details, Windows) stay false."""
+
+
+def describe_host(
+    environment: Mapping[str, str] | None = None, prepend_path_dirs: Sequence[str] = ()
+) -> models.EnvironmentInfo:
     """Describe this host in the shape of the reference's `environment/info`.
 
-    Every capability flag is false: each names methods beyond the core API that this
-    executor does not serve, and advertising one makes the Codex agent call them.
+    `temporaryDirectories` is `TMPDIR` when set (as the reference); `prepend_path_dirs` are
+    the directories put in front of an inherited `PATH` (the one holding `rg`).
     """
     environment = os.environ if environment is None else environment
+    tmpdir = environment.get("TMPDIR")
     identity = f"execwire:{socket.gethostname()}:{os.getuid()}:{sys.prefix}"
     return models.EnvironmentInfo(
         shell=_shell(environment),
@@ -54,8 +71,21 @@ def describe_host(environment: Mapping[str, str] | None = None) -> models.Enviro
         cwd=pathuri.from_native_path(os.getcwd()),
         user_home_dir=_home(environment),
         platform_os=pathuri.HOST_OS,
-        prepend_path_dirs=[],
-        temporary_directories=[],
+        prepend_path_dirs=[pathuri.from_native_path(path) for path in prepend_path_dirs],
+        temporary_directories=(
+            [pathuri.from_native_path(tmpdir)] if tmpdir and os.path.isabs(tmpdir) else []
+        ),
         temp_dir=pathuri.from_native_path(tempfile.gettempdir()),
-        capabilities=models.EnvironmentCapabilities(),
+        capabilities=CAPABILITIES,
     )
+
+
+def tool_directory() -> str | None:
+    """A new directory holding the tools the agent expects on PATH (`rg`, linked from the
+    system's ripgrep); None when ripgrep is not installed. The caller removes it."""
+    ripgrep = shutil.which("rg")
+    if ripgrep is None:
+        return None
+    directory = tempfile.mkdtemp(prefix="execwire-tools-")
+    os.symlink(os.path.realpath(ripgrep), os.path.join(directory, "rg"))
+    return directory

@@ -7,7 +7,7 @@ own environment is filtered by the policy and the request's `env` is overlaid on
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Final
 
@@ -48,8 +48,12 @@ def child_environment(
     policy: ExecEnvPolicy | None,
     overlay: Mapping[str, str],
     executor_environment: Mapping[str, str],
+    prepend_path: Sequence[str] = (),
 ) -> dict[str, str]:
-    """Apply the policy to the executor's environment, then overlay the request's env."""
+    """Apply the policy to the executor's environment, then overlay the request's env.
+
+    An inherited `PATH` (not one the request sets) gets `prepend_path` in front, as the
+    reference puts its helper directory there; an explicit one is used verbatim."""
     if policy is None:
         return dict(overlay)
     if policy.inherit == "all":
@@ -66,5 +70,8 @@ def child_environment(
     if policy.include_only:
         included = _any_glob(tuple(policy.include_only)).fullmatch
         result = {k: v for k, v in result.items() if included(k) is not None}
+    inherited_path = "PATH" in result and "PATH" not in policy.set
     result.update(overlay)
+    if prepend_path and inherited_path and "PATH" not in overlay:
+        result["PATH"] = ":".join([*prepend_path, result["PATH"]])
     return result

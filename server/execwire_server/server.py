@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from typing import Final
 
 from execwire.protocol import models
 
 from .connection import Connection, Transport
-from .environment import describe_host
+from .environment import describe_host, tool_directory
 from .filesystem import FileSystem
 from .sandbox.runtime import SandboxRuntime
 from .sessions import (
@@ -42,7 +43,10 @@ class ExecServer:
         """Threads for blocking file-system calls."""
         self.sandbox = SandboxRuntime()
         self.filesystem = FileSystem(self._pool, sandbox=self.sandbox)
-        self.environment_info = describe_host()
+        self._tool_directory = tool_directory()
+        self.prepend_path_dirs = [self._tool_directory] if self._tool_directory else []
+        """Put in front of an inherited PATH: where `rg` is."""
+        self.environment_info = describe_host(prepend_path_dirs=self.prepend_path_dirs)
         self.executor_environment = dict(os.environ)
         self.installed_capabilities: models.CapabilitiesDiscoverV2Response | None = None
         """`capabilities/discoverV2`'s answer, found at its first call and kept."""
@@ -67,4 +71,6 @@ class ExecServer:
                 await task
         await self.sessions.shutdown()
         self.sandbox.close()
+        if self._tool_directory is not None:
+            shutil.rmtree(self._tool_directory, ignore_errors=True)
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -334,3 +334,29 @@ async def test_output_chunk_size_extension_is_opt_in(server: ServerProcess) -> N
             "initialize", {"clientName": "g", "execwire": {"outputChunkBytes": 1 << 30}}
         )
         assert result["execwire"] == {"outputChunkBytes": 1 << 20}  # clamped to 1 MiB
+
+
+async def test_commands_that_inherit_path_find_rg(server: ServerProcess, tmp_path: Path) -> None:
+    import shutil
+
+    if shutil.which("rg") is None:
+        return
+    (tmp_path / "hay.txt").write_text("needle\n")
+    policy = {"inherit": "core", "ignoreDefaultExcludes": False, "exclude": [], "set": {}, "includeOnly": []}
+    async with connect(server.url) as client:
+        await client.initialize()
+        (tools,) = (await client.result("environment/info"))["prependPathDirs"]
+        tools_dir = tools.removeprefix("file://")
+        await client.result(
+            "process/start",
+            {**start_params("env", ["/usr/bin/env"]), "env": {}, "envPolicy": policy},
+        )
+        await client.result(
+            "process/start",
+            {**start_params("rg", [f"{tools_dir}/rg", "-l", "needle", str(tmp_path)]), "env": {}},
+        )
+        await client.wait_closed_process("env")
+        await client.wait_closed_process("rg")
+        path = next(line for line in client.output("env").decode().splitlines() if line.startswith("PATH="))
+        assert path.removeprefix("PATH=").split(":")[0] == tools_dir
+        assert client.output("rg") == f"{tmp_path}/hay.txt\n".encode()

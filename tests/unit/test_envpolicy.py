@@ -50,3 +50,14 @@ def test_exclude_set_include_only_then_overlay_wins() -> None:
 
 def test_none_inherits_nothing() -> None:
     assert child_environment(_policy("none", set={"A": "1"}), {}, EXECUTOR) == {"A": "1"}
+
+
+def test_an_inherited_path_gets_the_tool_directories_in_front() -> None:
+    inherited = child_environment(_policy("core"), {}, EXECUTOR, ["/tools"])
+    assert inherited["PATH"].split(":")[0] == "/tools"
+    assert inherited["PATH"].endswith(EXECUTOR["PATH"])
+    explicit = child_environment(_policy("core"), {"PATH": "/only"}, EXECUTOR, ["/tools"])
+    assert explicit["PATH"] == "/only"
+    set_by_policy = child_environment(_policy("core", set={"PATH": "/set"}), {}, EXECUTOR, ["/tools"])
+    assert set_by_policy["PATH"] == "/set"
+    assert "PATH" not in child_environment(None, {"A": "1"}, EXECUTOR, ["/tools"])
