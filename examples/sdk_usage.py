@@ -34,6 +34,10 @@ def describe(event: ClientEvent) -> str:
         return f"{event.process_id} #{event.seq} exited with {event.exit_code}"
     if isinstance(event, models.ProcessClosedNotification):
         return f"{event.process_id} #{event.seq} closed"
+    if isinstance(event, models.FsMissingChangedNotification):
+        return f"watch {event.watch_id}: a missing path changed"
+    if isinstance(event, models.HttpRequestBodyDeltaNotification):
+        return f"http {event.request_id} #{event.seq}: {len(event.delta_base64)} bytes"
     if isinstance(event, OutputGap):
         return f"{event.process_id} lost seqs {event.first_seq}..{event.last_seq}"
     assert_never(event)

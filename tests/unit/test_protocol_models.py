@@ -349,6 +349,11 @@ def test_method_table_covers_every_method_of_the_reference() -> None:
         "fs/readBlock",
         "fs/writeBlock",
         "fs/close",
+        "fs/watchMissing",
+        "http/request",
+        "capabilityRoots/discoverV1",
+        "capabilities/discoverV2",
+        "environmentConfig/read",
         "fs/readDirectory",
         "fs/remove",
         "fs/copy",
@@ -358,6 +363,8 @@ def test_method_table_covers_every_method_of_the_reference() -> None:
         "process/output",
         "process/exited",
         "process/closed",
+        "fs/missingChanged",
+        "http/request/bodyDelta",
     }
     start = methods.REQUESTS["process/start"]
     assert (start.params_type, start.result_type, start.family) == (
