@@ -111,7 +111,12 @@ def _parser() -> argparse.ArgumentParser:
         help="keep up to this much freed heap for reuse by the next large message, saving "
         "page faults on bulk transfers (glibc; default %(default)s, 0 keeps malloc's defaults)",
     )
-    parser.add_argument("--log-level", default="WARNING", help="logging level on stderr")
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("EXECWIRE_LOG_LEVEL", "WARNING"),
+        help="logging level on stderr (default: $EXECWIRE_LOG_LEVEL or WARNING; DEBUG names "
+        "every request and how it was answered)",
+    )
     remote = parser.add_argument_group("remote mode")
     remote.add_argument("--remote", metavar="URL", help="register with this registry base URL and serve through its rendezvous")
     remote.add_argument("--environment-id", metavar="ID", help="environment to register as (with --remote)")

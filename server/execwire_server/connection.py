@@ -263,8 +263,10 @@ class Connection:
         try:
             reply = await self._serve(request_id, method, raw_params, write_data)
         except RpcError as error:
+            logger.debug("request %s answered error %d", method, error.code)
             await self._reply_error(request_id, error.code, error.message)
         except ParamsError as error:
+            logger.debug("request %s answered error %d", method, INVALID_PARAMS)
             await self._reply_error(request_id, INVALID_PARAMS, error.message)
         except asyncio.CancelledError:
             raise
@@ -272,6 +274,7 @@ class Connection:
             logger.exception("internal error serving %s", method)
             await self._reply_error(request_id, INTERNAL_ERROR, str(error) or type(error).__name__)
         else:
+            logger.debug("request %s answered", method)
             await self._outbound.put(reply)
 
     async def _serve(

@@ -26,9 +26,10 @@ async def test_codex_agent_runs_a_command_through_execwire(tmp_path: Path) -> No
     workdir = tmp_path / "work"
     workdir.mkdir()
     (workdir / "AGENTS.md").write_text("Be brief.\n")
+    server_log: list[str] = []
     try:
         code, stdout, stderr = await _run_agent(
-            workdir, model, "print the marker", None, {"EXECWIRE_AGENT_MARKER": marker}
+            workdir, model, "print the marker", None, {"EXECWIRE_AGENT_MARKER": marker}, server_log
         )
     finally:
         await model.stop()
@@ -40,6 +41,14 @@ async def test_codex_agent_runs_a_command_through_execwire(tmp_path: Path) -> No
     # The agent read AGENTS.md through the executor: its text reached the model prompt.
     assert "Be brief." in str(model.requests[0])
     assert stdout.decode().strip().endswith("done")
+    # With our capabilities advertised the agent also watches for missing files and reads
+    # the executor's config; every request was answered (only lookups of absent files fail).
+    answered = [line.split("request ", 1)[1] for line in server_log if " request " in line]
+    methods = {entry.split(" answered")[0] for entry in answered}
+    assert {"initialize", "fs/getMetadata", "fs/readFile", "process/start"} <= methods, methods
+    assert {"fs/watchMissing", "environmentConfig/read"} <= methods, methods
+    failures = [entry for entry in answered if "answered error" in entry]
+    assert all(entry.startswith("fs/getMetadata answered error -32004") for entry in failures), failures
 
 
 @pytest.mark.parametrize("mode", ["read-only", "workspace-write"])
@@ -64,13 +73,20 @@ async def test_codex_agent_runs_sandboxed_through_execwire(tmp_path: Path, mode:
 
 
 async def _run_agent(
-    workdir: Path, model: MockModel, prompt: str, sandbox: str | None, server_env: dict[str, str] | None = None
+    workdir: Path,
+    model: MockModel,
+    prompt: str,
+    sandbox: str | None,
+    server_env: dict[str, str] | None = None,
+    server_log: list[str] | None = None,
 ) -> tuple[int, bytes, bytes]:
-    """`codex exec` against our server (started in `workdir`); (exit code, stdout, stderr)."""
+    """`codex exec` against our server (started in `workdir`); (exit code, stdout, stderr).
+    With `server_log`, the server logs every request and its log lines are appended."""
     codex = native_reference_binary()  # installs the pinned reference on first use
     codex_home = Path(tempfile.mkdtemp(prefix="agent-home-", dir=scratch_dir()))
-    async with running_server("execwire", workdir, env=server_env) as server:
-        return await run_codex_exec(
+    env = dict(server_env or {}, **({"EXECWIRE_LOG_LEVEL": "DEBUG"} if server_log is not None else {}))
+    async with running_server("execwire", workdir, env=env) as server:
+        answer = await run_codex_exec(
             str(codex),
             model,
             str(workdir),
@@ -79,4 +95,7 @@ async def _run_agent(
             CODEX_HOME=str(codex_home),
             CODEX_EXEC_SERVER_URL=server.url,
         )
+        if server_log is not None:
+            server_log.extend(server.stderr_path.read_text(errors="replace").splitlines())
+        return answer
 
