@@ -654,6 +654,21 @@ def _normalize(path: bytes) -> bytes:
     return b"/" + b"/".join(parts)
 
 
+# A path whose URI is itself plus `file://`: only characters the url crate leaves as they
+# are, no empty, `.` or `..` segment, and no drive-letter-like first segment. Both
+# conversions take it without parsing (`test_pathuri` checks them against the general code).
+_PLAIN_PATH = re.compile(r"(?:/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+")
+_PLAIN_PATH_BYTES = re.compile(rb"(?:/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+")
+
+
+def _plain(path: str) -> bool:
+    return (
+        _PLAIN_PATH.fullmatch(path) is not None
+        and "/." not in path
+        and path[2:3] != ":"
+    )
+
+
 def to_native_path(uri: str) -> bytes:
     """Canonical PathUri -> absolute native POSIX path bytes.
 
@@ -666,6 +681,12 @@ def to_native_path(uri: str) -> bytes:
     ``%00/bad/path/`` fallback. Raises :class:`PathUriHostError` for UNC hosts, Windows
     drives and fallbacks that do not round-trip.
     """
+    if uri.startswith("file://") and _plain(uri[7:]):
+        return uri[7:].encode("ascii")
+    return _to_native_path(uri)
+
+
+def _to_native_path(uri: str) -> bytes:
     canonical = uri if uri.startswith("file://") else canonicalize(uri)
     payload = _fallback_payload(canonical)
     if payload is not None:
@@ -690,6 +711,16 @@ def from_native_path(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) 
     """
     raw = os.fspath(path)
     data = os.fsencode(raw) if isinstance(raw, str) else raw
+    if (
+        _PLAIN_PATH_BYTES.fullmatch(data) is not None
+        and b"/." not in data
+        and data[2:3] != b":"
+    ):
+        return "file://" + data.decode("ascii")
+    return _from_native_path(data)
+
+
+def _from_native_path(data: bytes) -> str:
     if not data.startswith(b"/"):
         raise ValueError(f"path is not absolute: {os.fsdecode(data)}")
     normalized = _normalize(data)

@@ -706,3 +706,25 @@ def test_common_canonical_uris_are_returned_unchanged() -> None:
         "file:///x/C:/y",
     ]:
         assert canonicalize(uri) is uri
+
+
+def test_the_plain_path_shortcuts_agree_with_the_general_conversion() -> None:
+    import random
+
+    from execwire import pathuri
+
+    alphabet = "abcXYZ019._~!$&'()*+,;=:@-/%é [|^#?"
+    rng = random.Random(12)
+    cases = ["/", "/a", "/a/b", "/c:", "/c:/x", "/a/./b", "/a/../b", "//a", "/a/", "/.hidden", "/a.b/c"]
+    cases += ["/" + "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(5000)]
+    shortcuts = 0
+    for path in cases:
+        data = path.encode()
+        uri = pathuri.from_native_path(data)
+        assert uri == pathuri._from_native_path(data), path
+        if uri.startswith(pathuri.FALLBACK_PREFIX):
+            continue
+        native = pathuri.to_native_path(uri)
+        assert native == pathuri._to_native_path(uri), (path, uri)
+        shortcuts += uri[7:].encode() == native
+    assert shortcuts > 1000  # the shortcut was really taken
