@@ -87,12 +87,40 @@ class DirEntry:
     is_dir: bool
 
 
-@dataclass(frozen=True, slots=True)
 class WalkEntry:
-    """A directory or regular file found by `Executor.walk`."""
+    """A directory or regular file found by `Executor.walk` (its path is made on first use:
+    a walk may list tens of thousands of entries)."""
 
-    path: PurePosixPath
-    is_dir: bool
+    __slots__ = ("_path", "_uri", "is_dir")
+
+    def __init__(self, uri: str, is_dir: bool) -> None:
+        self._uri = uri
+        self._path: PurePosixPath | None = None
+        self.is_dir = is_dir
+        """A directory (else a regular file)."""
+
+    @property
+    def path(self) -> PurePosixPath:
+        """The entry's path on the server."""
+        if self._path is None:
+            self._path = remote_path_from_uri(self._uri)
+        return self._path
+
+    @property
+    def uri(self) -> str:
+        """The entry's path as the PathUri the server sent."""
+        return self._uri
+
+    def __repr__(self) -> str:
+        return f"WalkEntry(path={str(self.path)!r}, is_dir={self.is_dir})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, WalkEntry):
+            return NotImplemented
+        return (self._uri, self.is_dir) == (other._uri, other.is_dir)
+
+    def __hash__(self) -> int:
+        return hash((self._uri, self.is_dir))
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +144,7 @@ class TreeWalk:
         """Build from an `fs/walk` result."""
         return cls(
             entries=tuple(
-                WalkEntry(remote_path_from_uri(entry.path), entry.kind == "directory")
-                for entry in response.entries
+                WalkEntry(entry.path, entry.kind == "directory") for entry in response.entries
             ),
             errors={remote_path_from_uri(error.path): error.message for error in response.errors},
             truncated=response.truncated,

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pydantic import PrivateAttr
+
 from execwire import base64_strict
 from execwire.pathuri import PathUriHostError, from_native_path, to_native_path
 from execwire.protocol import models
@@ -107,21 +109,29 @@ def _canonicalize(uri: str) -> models.FsCanonicalizeResponse:
     return models.FsCanonicalizeResponse(path=from_native_path(fs_ops.canonicalize(native_path(uri))))
 
 
+class WalkReply(models.FsWalkResponse):
+    """An `fs/walk` answer kept in its wire form: up to 50 000 entries as models would cost
+    more than the walk itself (they are validated and serialized one by one). Only the
+    connection reads it, through `to_wire`; the model fields stay empty."""
+
+    _wire: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    def to_wire(self) -> dict[str, Any]:
+        return self._wire
+
+
 def _walk_model(
     found: tuple[list[tuple[bytes, fs_ops.WalkKind]], list[tuple[bytes, str]], bool],
 ) -> models.FsWalkResponse:
     entries, errors, truncated = found
-    return models.FsWalkResponse(
-        entries=[
-            models.FsWalkEntry(path=from_native_path(path), kind=kind)
-            for path, kind in entries
-        ],
-        errors=[
-            models.FsWalkError(path=from_native_path(path), message=message)
-            for path, message in errors
-        ],
-        truncated=truncated,
-    )
+    reply = WalkReply.model_construct(entries=[], errors=[], truncated=truncated)
+    # from_native_path makes canonical PathUris: nothing left to validate.
+    reply._wire = {
+        "entries": [{"path": from_native_path(path), "kind": kind} for path, kind in entries],
+        "errors": [{"path": from_native_path(path), "message": text} for path, text in errors],
+        "truncated": truncated,
+    }
+    return reply
 
 
 def _walk(uri: str, options: models.WalkOptions) -> models.FsWalkResponse:
