@@ -5,6 +5,7 @@
 | exec         | start `/bin/true`, wait until it closed; one session, sequential | p50, p90 (ms)        |
 | sandbox      | the same under the Codex agent's workspace-write sandbox intent  | p50 (ms)             |
 | walk         | `fs/walk` of a 20 000-entry tree (200 directories of 99 files)   | median (ms)          |
+| blocks       | 256 MiB through `fs/open` + 1 MiB `fs/readBlock` / `fs/writeBlock` | median MB/s        |
 | streaming    | `head -c 256MiB /dev/zero`, stdout consumed as it comes          | median MB/s          |
 | files        | read a 64 MiB file; write 64 MiB as 2 files of 32 MiB (the       | median MB/s          |
 |              | reference drops messages over 64 MiB, base64 of 64 MiB is more;  |                      |
@@ -46,6 +47,8 @@ SANDBOX_BUDGET = Budget(warmup=3, min_reps=20, max_reps=200, max_seconds=10.0)
 WALK_DIRECTORIES = 200
 WALK_FILES_PER_DIRECTORY = 99
 WALK_BUDGET = Budget(warmup=1, min_reps=5, max_reps=30, max_seconds=10.0)
+BLOCK_FILE_BYTES = 256 * MIB
+BLOCK_BUDGET = Budget(warmup=1, min_reps=3, max_reps=7, max_seconds=25.0)
 
 STREAM_BYTES = 256 * MIB
 STREAM_BUDGET = Budget(warmup=1, min_reps=3, max_reps=7, max_seconds=25.0)
@@ -191,6 +194,40 @@ async def tree_walk(ctx: WorkloadContext) -> list[Measurement]:
         await client.close()
     summary = Summary.of(samples)
     return [ctx.measurement("walk", summary.median, samples, **_summary_details(summary))]
+
+
+async def file_blocks(ctx: WorkloadContext) -> list[Measurement]:
+    content = os.urandom(BLOCK_FILE_BYTES)
+    source = ctx.run.work_dir / "blocks-source.bin"
+    if not source.exists() or source.stat().st_size != BLOCK_FILE_BYTES:
+        source.write_bytes(content)
+    target = str(ctx.run.work_dir / "blocks-target.bin")
+    client = await ctx.server.connect()
+    assert isinstance(client, ExecServerSession), "blocks run on exec-server back ends only"
+    try:
+
+        async def read_once() -> float:
+            started = time.perf_counter()
+            if await client.read_blocks(str(source)) != BLOCK_FILE_BYTES:
+                raise RuntimeError("short block read")
+            return BLOCK_FILE_BYTES / MB / (time.perf_counter() - started)
+
+        async def write_once() -> float:
+            started = time.perf_counter()
+            await client.write_blocks(target, content)
+            return BLOCK_FILE_BYTES / MB / (time.perf_counter() - started)
+
+        reads = await repeat(ctx.budget(BLOCK_BUDGET), read_once)
+        writes = await repeat(ctx.budget(BLOCK_BUDGET), write_once)
+    finally:
+        await client.close()
+    if os.path.getsize(target) != BLOCK_FILE_BYTES:
+        raise RuntimeError("the replaced file has the wrong size")
+    read_summary, write_summary = Summary.of(reads), Summary.of(writes)
+    return [
+        ctx.measurement("blocks.read", read_summary.median, reads, **_summary_details(read_summary)),
+        ctx.measurement("blocks.write", write_summary.median, writes, **_summary_details(write_summary)),
+    ]
 
 
 # ----------------------------------------------------------------------------- streaming
@@ -447,6 +484,7 @@ WORKLOADS: dict[str, Workload] = {
         Workload("exec", "exec round trip (/bin/true)", exec_round_trip),
         Workload("sandbox", "sandboxed exec round trip (/bin/true)", sandboxed_exec_round_trip),
         Workload("walk", "fs/walk of a 20 000-entry tree", tree_walk),
+        Workload("blocks", "256 MiB through fs/open blocks", file_blocks),
         Workload("streaming", "stdout streaming, 256 MiB", streaming),
         Workload("files", "file read/write, 64 MiB", files),
         Workload("concurrency", f"{CONCURRENT_STREAMS} concurrent sessions", concurrency),

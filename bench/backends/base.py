@@ -69,6 +69,14 @@ class ExecServerSession(Protocol):
         """Walk the tree below `path` (`fs/walk`, the largest limits); the entry count."""
         ...
 
+    async def read_blocks(self, path: str) -> int:
+        """Read a file through `fs/open` and 1 MiB `fs/readBlock`s; the byte count."""
+        ...
+
+    async def write_blocks(self, path: str, data: bytes) -> None:
+        """Replace a file through `fs/open` and 1 MiB `fs/writeBlock`s."""
+        ...
+
 
 class Server(Protocol):
     """A running system under test."""

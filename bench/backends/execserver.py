@@ -40,7 +40,7 @@ from .base import Backend, BackendUnavailable, Client, RunContext, Server
 __all__ = ["ExecwireBackend", "ReferenceBackend", "RelayBackend", "SdkClient"]
 
 EXEC_SERVER_GROUPS = frozenset(
-    {"exec", "sandbox", "walk", "streaming", "files", "concurrency", "fanout"}
+    {"exec", "sandbox", "walk", "blocks", "streaming", "files", "concurrency", "fanout"}
 )
 LISTEN = "ws://127.0.0.1:0"
 
@@ -77,6 +77,14 @@ class SdkClient:
 
     async def walk(self, path: str) -> int:
         return len(await self._executor.walk(path))
+
+    async def read_blocks(self, path: str) -> int:
+        async with await self._executor.open_file(path) as source:
+            return sum([len(block) async for block in source.blocks()])
+
+    async def write_blocks(self, path: str, data: bytes) -> None:
+        async with await self._executor.open_file(path, "replace") as target:
+            await target.write(data)
 
     async def read_file(self, path: str) -> bytes:
         return await self._executor.read_bytes(path)

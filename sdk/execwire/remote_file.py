@@ -13,6 +13,8 @@ atomically; the reference truncates the file at open).
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Final, Literal
@@ -26,6 +28,9 @@ __all__ = ["MAX_BLOCK_BYTES", "RemoteFile"]
 
 MAX_BLOCK_BYTES: Final = 1 << 20
 """The largest block one `fs/readBlock` or `fs/writeBlock` carries."""
+IN_FLIGHT: Final = 4
+"""Blocks requested ahead of the one being used: the next ones travel while the server
+works on the current one (offsets are explicit, so order is kept by the offsets)."""
 
 
 class RemoteFile:
@@ -61,28 +66,45 @@ class RemoteFile:
         return response.chunk, response.eof
 
     async def blocks(self, block_size: int = MAX_BLOCK_BYTES) -> AsyncIterator[bytes]:
-        """The file from its start, `block_size` bytes at a time (the last may be shorter)."""
-        offset = 0
-        while True:
-            data, eof = await self.read_block(offset, block_size)
-            if data:
-                yield data
-            offset += len(data)
-            if eof:
-                return
+        """The file from its start, `block_size` bytes at a time (the last may be shorter);
+        a few blocks are requested ahead."""
+        pending: deque[asyncio.Task[tuple[bytes, bool]]] = deque()
+        next_offset = 0
+        try:
+            while True:
+                while len(pending) < IN_FLIGHT:
+                    pending.append(asyncio.ensure_future(self.read_block(next_offset, block_size)))
+                    next_offset += block_size
+                data, eof = await pending.popleft()
+                if data:
+                    yield data
+                if eof or len(data) < block_size:
+                    return
+        finally:
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
 
     async def write(self, data: bytes) -> None:
-        """Append `data` to a `replace` handle's new content (in blocks of at most 1 MiB)."""
-        view = memoryview(data)
-        while view:
-            block = bytes(view[:MAX_BLOCK_BYTES])
-            await self._client.fs_write_block(
-                models.FsWriteBlockParams(
-                    handle_id=self._handle_id, offset=self._write_offset, chunk=block
+        """Append `data` to a `replace` handle's new content (in blocks of at most 1 MiB, a
+        few in flight at once)."""
+        writes: list[asyncio.Future[models.EmptyResponse]] = []
+        try:
+            for start in range(0, len(data), MAX_BLOCK_BYTES):
+                block = data[start : start + MAX_BLOCK_BYTES]
+                params = models.FsWriteBlockParams(
+                    handle_id=self._handle_id, offset=self._write_offset + start, chunk=block
                 )
-            )
-            self._write_offset += len(block)
-            view = view[len(block) :]
+                writes.append(asyncio.ensure_future(self._client.fs_write_block(params)))
+                if len(writes) >= IN_FLIGHT:
+                    await writes.pop(0)
+            while writes:
+                await writes.pop(0)
+        finally:
+            for write in writes:
+                write.cancel()
+        self._write_offset += len(data)
 
     async def close(self) -> None:
         """Close the handle (idempotent); a `replace` content then takes the file's place."""

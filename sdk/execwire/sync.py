@@ -611,11 +611,15 @@ class RemoteFile:
         return self._loop.run(self._async.read_block(offset, length))
 
     def blocks(self, block_size: int = MAX_BLOCK_BYTES) -> Iterator[bytes]:
-        """The file from its start, `block_size` bytes at a time (the last may be shorter)."""
+        """The file from its start, `block_size` bytes at a time (the last may be shorter);
+        a few blocks are requested ahead.
+        """
         return self._loop.iterate(self._loop.call(self._async.blocks, block_size))
 
     def write(self, data: bytes) -> None:
-        """Append `data` to a `replace` handle's new content (in blocks of at most 1 MiB)."""
+        """Append `data` to a `replace` handle's new content (in blocks of at most 1 MiB, a
+        few in flight at once).
+        """
         self._loop.run(self._async.write(data))
 
     def close(self) -> None:
