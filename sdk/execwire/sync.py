@@ -765,6 +765,208 @@ class Executor:
     def __repr__(self) -> str:
         return repr(self._async)
 
+    def read_bytes(
+        self,
+        path: RemotePath,
+        *,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> bytes:
+        """The whole content of a remote file (the server refuses files over 512 MiB)."""
+        return self._loop.run(self._async.read_bytes(path, sandbox=sandbox))
+
+    def read_text(
+        self,
+        path: RemotePath,
+        encoding: str = "utf-8",
+        errors: str = "strict",
+        *,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> str:
+        """A remote file decoded as text."""
+        return self._loop.run(self._async.read_text(path, encoding, errors, sandbox=sandbox))
+
+    def write_bytes(
+        self,
+        path: RemotePath,
+        data: bytes,
+        *,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> None:
+        """Create or truncate a remote file with `data` (its directory must exist)."""
+        self._loop.run(self._async.write_bytes(path, data, sandbox=sandbox))
+
+    def write_text(
+        self,
+        path: RemotePath,
+        text: str,
+        encoding: str = "utf-8",
+        *,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> None:
+        """Create or truncate a remote file with `text`."""
+        self._loop.run(self._async.write_text(path, text, encoding, sandbox=sandbox))
+
+    def mkdir(
+        self,
+        path: RemotePath,
+        *,
+        parents: bool = True,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> None:
+        """Create a directory: like `mkdir -p` by default (existing directories are fine);
+        with `parents=False` a single mkdir that fails if it exists or its parent does not.
+        """
+        self._loop.run(self._async.mkdir(path, parents=parents, sandbox=sandbox))
+
+    def stat(
+        self,
+        path: RemotePath,
+        *,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> FileStat:
+        """Metadata of a remote path; raises `NotFoundError` (a `FileNotFoundError`)."""
+        return self._loop.run(self._async.stat(path, sandbox=sandbox))
+
+    def canonicalize(
+        self,
+        path: RemotePath,
+        *,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> PurePosixPath:
+        """The remote path with every symlink, `.` and `..` resolved; it must exist
+        (`NotFoundError` otherwise).
+        """
+        return self._loop.run(self._async.canonicalize(path, sandbox=sandbox))
+
+    def walk(
+        self,
+        path: RemotePath,
+        *,
+        max_depth: int = 64,
+        max_directories: int = 10_000,
+        max_entries: int = 50_000,
+        follow_directory_symlinks: bool = False,
+        skip_hidden_directories: bool = False,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> TreeWalk:
+        """The directories and regular files below `path`, breadth-first (one request).
+
+        `max_depth` 0 lists `path`'s children only. The limits' maxima are the defaults;
+        reaching one sets `truncated`. Symlinks are left out unless
+        `follow_directory_symlinks` (then a link to a directory is one, walked once).
+        `skip_hidden_directories` lists dot-directories without entering them.
+        """
+        return self._loop.run(
+            self._async.walk(
+                path,
+                max_depth=max_depth,
+                max_directories=max_directories,
+                max_entries=max_entries,
+                follow_directory_symlinks=follow_directory_symlinks,
+                skip_hidden_directories=skip_hidden_directories,
+                sandbox=sandbox,
+            ),
+        )
+
+    def open_file(
+        self,
+        path: RemotePath,
+        mode: Literal['read', 'replace'] = "read",
+        *,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> RemoteFile:
+        """Open a remote file to read it in blocks, or (`replace`) to write a new content
+        that takes its place when closed; use it as an async context manager.
+        """
+        return RemoteFile._wrap(
+            self._loop,
+            self._loop.run(self._async.open_file(path, mode, sandbox=sandbox)),
+        )
+
+    def http_request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Sequence[tuple[str, str] | models.HttpHeader] = (),
+        body: bytes | None = None,
+        timeout: float | None = None,
+        follow_redirects: bool = True,
+        stream: bool = False,
+    ) -> HttpResponse:
+        """Make an HTTP(S) request from the executor (`http/request`).
+
+        `headers` are (name, value) pairs, or `models.HttpHeader` to append an executor
+        environment variable to a value. `timeout` (seconds) bounds the exchange. With
+        `stream`, the answer comes as soon as the headers do and `HttpResponse.body()`
+        yields the body as it arrives; otherwise it is in the answer.
+        """
+        return HttpResponse._wrap(
+            self._loop,
+            self._loop.run(
+                self._async.http_request(
+                    method,
+                    url,
+                    headers=headers,
+                    body=body,
+                    timeout=timeout,
+                    follow_redirects=follow_redirects,
+                    stream=stream,
+                ),
+            ),
+        )
+
+    def watch_missing(self, paths: Sequence[RemotePath]) -> MissingWatch:
+        """Watch paths that do not exist yet; `MissingWatch.wait()` returns once one of them
+        (or a directory above it) appears or changes. One watch per connection: a new one
+        replaces the last.
+        """
+        return MissingWatch._wrap(self._loop, self._loop.run(self._async.watch_missing(paths)))
+
+    def exists(
+        self,
+        path: RemotePath,
+        *,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> bool:
+        """Whether a remote path exists (following symlinks)."""
+        return self._loop.run(self._async.exists(path, sandbox=sandbox))
+
+    def listdir(
+        self,
+        path: RemotePath,
+        *,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> list[DirEntry]:
+        """The entries of a remote directory, sorted by name (no `.`/`..`)."""
+        return self._loop.run(self._async.listdir(path, sandbox=sandbox))
+
+    def remove(
+        self,
+        path: RemotePath,
+        *,
+        recursive: bool = False,
+        missing_ok: bool = False,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> None:
+        """Remove a file, symlink or empty directory; a whole tree with `recursive=True`.
+        A missing path raises `NotFoundError` unless `missing_ok`.
+        """
+        self._loop.run(
+            self._async.remove(path, recursive=recursive, missing_ok=missing_ok, sandbox=sandbox),
+        )
+
+    def copy(
+        self,
+        source: RemotePath,
+        destination: RemotePath,
+        *,
+        recursive: bool = False,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> None:
+        """Copy a file or symlink on the server; a directory tree needs `recursive=True`."""
+        self._loop.run(self._async.copy(source, destination, recursive=recursive, sandbox=sandbox))
+
     @classmethod
     def open(
         cls,
@@ -1030,205 +1232,3 @@ class Executor:
                 sandbox=sandbox,
             ),
         )
-
-    def read_bytes(
-        self,
-        path: RemotePath,
-        *,
-        sandbox: models.FileSystemSandboxContext | None = None,
-    ) -> bytes:
-        """The whole content of a remote file (the server refuses files over 512 MiB)."""
-        return self._loop.run(self._async.read_bytes(path, sandbox=sandbox))
-
-    def read_text(
-        self,
-        path: RemotePath,
-        encoding: str = "utf-8",
-        errors: str = "strict",
-        *,
-        sandbox: models.FileSystemSandboxContext | None = None,
-    ) -> str:
-        """A remote file decoded as text."""
-        return self._loop.run(self._async.read_text(path, encoding, errors, sandbox=sandbox))
-
-    def write_bytes(
-        self,
-        path: RemotePath,
-        data: bytes,
-        *,
-        sandbox: models.FileSystemSandboxContext | None = None,
-    ) -> None:
-        """Create or truncate a remote file with `data` (its directory must exist)."""
-        self._loop.run(self._async.write_bytes(path, data, sandbox=sandbox))
-
-    def write_text(
-        self,
-        path: RemotePath,
-        text: str,
-        encoding: str = "utf-8",
-        *,
-        sandbox: models.FileSystemSandboxContext | None = None,
-    ) -> None:
-        """Create or truncate a remote file with `text`."""
-        self._loop.run(self._async.write_text(path, text, encoding, sandbox=sandbox))
-
-    def mkdir(
-        self,
-        path: RemotePath,
-        *,
-        parents: bool = True,
-        sandbox: models.FileSystemSandboxContext | None = None,
-    ) -> None:
-        """Create a directory: like `mkdir -p` by default (existing directories are fine);
-        with `parents=False` a single mkdir that fails if it exists or its parent does not.
-        """
-        self._loop.run(self._async.mkdir(path, parents=parents, sandbox=sandbox))
-
-    def stat(
-        self,
-        path: RemotePath,
-        *,
-        sandbox: models.FileSystemSandboxContext | None = None,
-    ) -> FileStat:
-        """Metadata of a remote path; raises `NotFoundError` (a `FileNotFoundError`)."""
-        return self._loop.run(self._async.stat(path, sandbox=sandbox))
-
-    def canonicalize(
-        self,
-        path: RemotePath,
-        *,
-        sandbox: models.FileSystemSandboxContext | None = None,
-    ) -> PurePosixPath:
-        """The remote path with every symlink, `.` and `..` resolved; it must exist
-        (`NotFoundError` otherwise).
-        """
-        return self._loop.run(self._async.canonicalize(path, sandbox=sandbox))
-
-    def walk(
-        self,
-        path: RemotePath,
-        *,
-        max_depth: int = 64,
-        max_directories: int = 10_000,
-        max_entries: int = 50_000,
-        follow_directory_symlinks: bool = False,
-        skip_hidden_directories: bool = False,
-        sandbox: models.FileSystemSandboxContext | None = None,
-    ) -> TreeWalk:
-        """The directories and regular files below `path`, breadth-first (one request).
-
-        `max_depth` 0 lists `path`'s children only. The limits' maxima are the defaults;
-        reaching one sets `truncated`. Symlinks are left out unless
-        `follow_directory_symlinks` (then a link to a directory is one, walked once).
-        `skip_hidden_directories` lists dot-directories without entering them.
-        """
-        return self._loop.run(
-            self._async.walk(
-                path,
-                max_depth=max_depth,
-                max_directories=max_directories,
-                max_entries=max_entries,
-                follow_directory_symlinks=follow_directory_symlinks,
-                skip_hidden_directories=skip_hidden_directories,
-                sandbox=sandbox,
-            ),
-        )
-
-    def open_file(
-        self,
-        path: RemotePath,
-        mode: Literal['read', 'replace'] = "read",
-        *,
-        sandbox: models.FileSystemSandboxContext | None = None,
-    ) -> RemoteFile:
-        """Open a remote file to read it in blocks, or (`replace`) to write a new content
-        that takes its place when closed; use it as an async context manager.
-        """
-        return RemoteFile._wrap(
-            self._loop,
-            self._loop.run(self._async.open_file(path, mode, sandbox=sandbox)),
-        )
-
-    def http_request(
-        self,
-        method: str,
-        url: str,
-        *,
-        headers: Sequence[tuple[str, str] | models.HttpHeader] = (),
-        body: bytes | None = None,
-        timeout: float | None = None,
-        follow_redirects: bool = True,
-        stream: bool = False,
-    ) -> HttpResponse:
-        """Make an HTTP(S) request from the executor (`http/request`).
-
-        `headers` are (name, value) pairs, or `models.HttpHeader` to append an executor
-        environment variable to a value. `timeout` (seconds) bounds the exchange. With
-        `stream`, the answer comes as soon as the headers do and `HttpResponse.body()`
-        yields the body as it arrives; otherwise it is in the answer.
-        """
-        return HttpResponse._wrap(
-            self._loop,
-            self._loop.run(
-                self._async.http_request(
-                    method,
-                    url,
-                    headers=headers,
-                    body=body,
-                    timeout=timeout,
-                    follow_redirects=follow_redirects,
-                    stream=stream,
-                ),
-            ),
-        )
-
-    def watch_missing(self, paths: Sequence[RemotePath]) -> MissingWatch:
-        """Watch paths that do not exist yet; `MissingWatch.wait()` returns once one of them
-        (or a directory above it) appears or changes. One watch per connection: a new one
-        replaces the last.
-        """
-        return MissingWatch._wrap(self._loop, self._loop.run(self._async.watch_missing(paths)))
-
-    def exists(
-        self,
-        path: RemotePath,
-        *,
-        sandbox: models.FileSystemSandboxContext | None = None,
-    ) -> bool:
-        """Whether a remote path exists (following symlinks)."""
-        return self._loop.run(self._async.exists(path, sandbox=sandbox))
-
-    def listdir(
-        self,
-        path: RemotePath,
-        *,
-        sandbox: models.FileSystemSandboxContext | None = None,
-    ) -> list[DirEntry]:
-        """The entries of a remote directory, sorted by name (no `.`/`..`)."""
-        return self._loop.run(self._async.listdir(path, sandbox=sandbox))
-
-    def remove(
-        self,
-        path: RemotePath,
-        *,
-        recursive: bool = False,
-        missing_ok: bool = False,
-        sandbox: models.FileSystemSandboxContext | None = None,
-    ) -> None:
-        """Remove a file, symlink or empty directory; a whole tree with `recursive=True`.
-        A missing path raises `NotFoundError` unless `missing_ok`.
-        """
-        self._loop.run(
-            self._async.remove(path, recursive=recursive, missing_ok=missing_ok, sandbox=sandbox),
-        )
-
-    def copy(
-        self,
-        source: RemotePath,
-        destination: RemotePath,
-        *,
-        recursive: bool = False,
-        sandbox: models.FileSystemSandboxContext | None = None,
-    ) -> None:
-        """Copy a file or symlink on the server; a directory tree needs `recursive=True`."""
-        self._loop.run(self._async.copy(source, destination, recursive=recursive, sandbox=sandbox))
