@@ -502,3 +502,29 @@ async def test_temporary_directory_entries(
             env={"TMPDIR": str(scratch)},
         )
         assert without["exitCode"] != 0 and not (scratch / "other").exists()
+
+
+async def test_concurrent_sandboxes_share_and_remove_their_mount_targets(
+    server: ServerProcess, workspace: Path
+) -> None:
+    context = sandbox(workspace, [workspace])
+    async with connect(server.url) as client:
+        await client.initialize()
+        for name, delay in (("first", "0.2"), ("second", "0.6")):
+            params = {
+                **start_params(
+                    name, ["/bin/sh", "-c", f"sleep {delay}; test -d .git"], cwd=str(workspace)
+                )
+            }
+            params.update(sandbox=context, env={"PATH": "/usr/bin:/bin"})
+            await client.result("process/start", params)
+        await client.wait_closed_process("first", timeout=30)
+        await client.wait_closed_process("second", timeout=30)
+        exits = [
+            e["params"]["exitCode"]
+            for p in ("first", "second")
+            for e in client.events(p)
+            if e["method"] == "process/exited"
+        ]
+        assert exits == [0, 0]  # both saw the masked .git for their whole run
+    assert sorted(os.listdir(workspace)) == []  # and nothing is left once both ended

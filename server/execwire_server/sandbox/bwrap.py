@@ -58,6 +58,7 @@ def plan(
     seccomp_fd: int | None = None,
     keep_root_privileges: bool = False,
     read_only_last: tuple[bytes, ...] = (),
+    synthetic: frozenset[bytes] = frozenset(),
 ) -> BwrapPlan:
     """bubblewrap arguments for `policy`.
 
@@ -65,13 +66,15 @@ def plan(
     paths the sandbox's own launcher needs (its interpreter) when `/` is not readable.
     `keep_root_privileges` keeps the caller's capabilities for unrestricted profiles (an
     executor running as root stays root inside, as without a sandbox). `read_only_last`
-    are re-mounted read-only over everything (the sandbox's own launcher).
+    are re-mounted read-only over everything (the sandbox's own launcher). `synthetic` are
+    mount targets another sandbox made and will remove: they count as missing here, so
+    this sandbox holds them too (and masks them the same way) until it ends.
     """
     result = BwrapPlan()
     if policy.unrestricted:
         result.add("--bind", "/", "/")
     else:
-        _restricted_mounts(result, policy, deny_file, runtime_reads)
+        _restricted_mounts(result, policy, deny_file, runtime_reads, synthetic)
     for path in read_only_last:
         result.add("--ro-bind-try", path, path)
     result.add("--proc", "/proc")
@@ -91,7 +94,11 @@ def plan(
 
 
 def _restricted_mounts(
-    result: BwrapPlan, policy: SandboxPolicy, deny_file: bytes, runtime_reads: tuple[bytes, ...]
+    result: BwrapPlan,
+    policy: SandboxPolicy,
+    deny_file: bytes,
+    runtime_reads: tuple[bytes, ...],
+    synthetic: frozenset[bytes],
 ) -> None:
     writable = [grant.path for grant in policy.grants if grant.access == "write"]
     if b"/" in writable:
@@ -119,15 +126,19 @@ def _restricted_mounts(
             result.add("--ro-bind-try", grant.path, grant.path)
     for root in writable:
         if os.path.isdir(root):
-            _protect_metadata(result, root, writable)
+            _protect_metadata(result, root, writable, synthetic)
     for path in policy.denied:
-        _deny(result, path, policy, writable, deny_file)
+        _deny(result, path, policy, writable, deny_file, synthetic)
 
 
-def _protect_metadata(result: BwrapPlan, root: bytes, writable: list[bytes]) -> None:
+def _protect_metadata(
+    result: BwrapPlan, root: bytes, writable: list[bytes], synthetic: frozenset[bytes]
+) -> None:
     for name in PROTECTED_NAMES:
         path = os.path.join(root, name)
         try:
+            if path in synthetic:
+                raise FileNotFoundError(path)
             mode = os.lstat(path).st_mode
         except FileNotFoundError:
             result.synthetic.append(Synthetic(path, "directory"))
@@ -145,9 +156,16 @@ def _protect_metadata(result: BwrapPlan, root: bytes, writable: list[bytes]) -> 
 
 
 def _deny(
-    result: BwrapPlan, path: bytes, policy: SandboxPolicy, writable: list[bytes], deny_file: bytes
+    result: BwrapPlan,
+    path: bytes,
+    policy: SandboxPolicy,
+    writable: list[bytes],
+    deny_file: bytes,
+    synthetic: frozenset[bytes],
 ) -> None:
     try:
+        if path in synthetic:
+            raise FileNotFoundError(path)
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
         # Only creatable below a writable root: cover its first missing component.
@@ -155,7 +173,7 @@ def _deny(
             return
         missing = path
         parent = os.path.dirname(missing)
-        while parent != missing and not os.path.lexists(parent):
+        while parent != missing and (parent in synthetic or not os.path.lexists(parent)):
             missing, parent = parent, os.path.dirname(parent)
         result.synthetic.append(Synthetic(missing, "file"))
         result.add("--ro-bind", deny_file, missing)

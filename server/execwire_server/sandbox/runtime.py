@@ -270,6 +270,7 @@ class SandboxRuntime:
                 seccomp_fd=seccomp_fd,
                 keep_root_privileges=self._privileged,
                 read_only_last=self._runtime_protected(),
+                synthetic=frozenset(self._synthetic),
             )
             release = self._create_synthetic(plan.synthetic)
         except BaseException:
