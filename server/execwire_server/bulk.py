@@ -1,11 +1,12 @@
-"""Large `fs/writeFile` requests without parsing their data as JSON.
+"""Large `fs/writeFile` and `fs/writeBlock` requests without parsing their data as JSON.
 
-A 64 MiB write arrives as an 89 MB message, nearly all of it the `dataBase64` string.
-Parsing it (orjson builds and UTF-8-checks an 89 MB str) cost more than everything else
-the server does for the write. Here the string is cut out of the message instead: the
-rest is classified like any message, and the string is decoded straight from the
-message's bytes. Whenever anything is unusual (the key appears twice, any escape, invalid
-or non-canonical base64, another method) the caller uses the general path, so replies
+A 64 MiB write arrives as an 89 MB message, nearly all of it the `dataBase64` string (a
+1 MiB block: a 1.4 MB message, nearly all of it `chunk`). Parsing it (orjson builds and
+UTF-8-checks the whole str) cost more than everything else the server does for the
+write. Here the string is cut out of the message instead: the rest is classified like
+any message, and the string is decoded straight from the message's bytes. Whenever
+anything is unusual (the key appears twice, any escape, invalid or non-canonical base64,
+another method, the key far from the start) the caller uses the general path, so replies
 are those of the reference byte for byte.
 """
 
@@ -16,48 +17,62 @@ from typing import Final
 
 from . import jsonrpc_errors
 
-__all__ = ["BULK_MESSAGE_BYTES", "BulkWrite", "cut_write_data"]
+__all__ = ["BULK_MEMBERS", "BULK_MESSAGE_BYTES", "BulkWrite", "cut_write_data"]
 
 BULK_MESSAGE_BYTES: Final = 1 << 20
 """Messages shorter than this are parsed as a whole: cutting would not pay."""
 
-_NAME: Final = b"dataBase64"
-_KEY: Final = b'"dataBase64":"'
+BULK_MEMBERS: Final = {"fs/writeFile": "dataBase64", "fs/writeBlock": "chunk"}
+"""The methods with a bulk path, and the params member that carries their data."""
+
+KEY_WINDOW: Final = 1 << 16
+"""The data's key is looked for this far into a message: what precedes it (the id, the
+method, a path, a sandbox) is small, and a message without the key is not scanned whole."""
+
+_KEYS: Final = tuple(
+    (method, name.encode(), b'"' + name.encode() + b'":"') for method, name in BULK_MEMBERS.items()
+)
 
 
 @dataclass(frozen=True, slots=True)
 class BulkWrite:
-    """An `fs/writeFile` request whose `dataBase64` was cut out: `request` carries it as
-    an empty string, `start`/`end` locate the text in the original message."""
+    """A bulk request whose data member was cut out: `request` carries it as an empty
+    string, `member` names it, `start`/`end` locate the text in the original message."""
 
     request: jsonrpc_errors.Request
+    member: str
     start: int
     end: int
 
 
 def cut_write_data(message: bytes) -> BulkWrite | None:
-    """The request in `message` with its `dataBase64` text cut out, when it is an
-    `fs/writeFile` whose params carry that member exactly once; None otherwise.
+    """The request in `message` with its data text cut out, when it is a method of
+    `BULK_MEMBERS` whose params carry that member exactly once; None otherwise.
 
     Only structure is checked here; the caller still decodes `message[start:end]` with
     `base64_strict.decode_span`, which refuses anything but the base64 alphabet (so no
     escape can make the JSON string's value differ from its bytes)."""
-    key = message.find(_KEY)
-    if key < 0:
-        return None
-    start = key + len(_KEY)
+    for method, name, key_text in _KEYS:
+        key = message.find(key_text, 0, KEY_WINDOW)
+        if key >= 0:
+            return _cut(message, method, name, key + len(key_text))
+    return None
+
+
+def _cut(message: bytes, method: str, name: bytes, start: int) -> BulkWrite | None:
     end = message.find(b'"', start)
     if end < 0:
         return None
     head, tail = message[:start], message[end:]
     # Without escapes the name has one spelling, so appearing once outside the data it
-    # names the one member found: no other (duplicate or nested) `dataBase64` to win.
-    if b"\\" in head or b"\\" in tail or head.count(_NAME) != 1 or _NAME in tail:
+    # names the one member found: no other (duplicate or nested) member to win.
+    if b"\\" in head or b"\\" in tail or head.count(name) != 1 or name in tail:
         return None
     classified = jsonrpc_errors.explain(head + tail)
-    if not isinstance(classified, jsonrpc_errors.Request) or classified.method != "fs/writeFile":
+    if not isinstance(classified, jsonrpc_errors.Request) or classified.method != method:
         return None
     params = classified.params
-    if not isinstance(params, dict) or params.get("dataBase64") != "":
+    member = name.decode()
+    if not isinstance(params, dict) or params.get(member) != "":
         return None
-    return BulkWrite(classified, start, end)
+    return BulkWrite(classified, member, start, end)

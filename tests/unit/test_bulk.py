@@ -87,3 +87,37 @@ def test_data_the_reference_refuses_is_not_decoded_here(text: str) -> None:
     cut = bulk.cut_write_data(message)
     assert cut is not None
     assert base64_strict.decode_span(message, cut.start, cut.end) is None
+
+
+BLOCK = os.urandom(1 << 20)
+BLOCK_TEXT = pybase64.b64encode(BLOCK).decode()
+
+
+def test_write_block_chunk_is_cut_like_write_file_data() -> None:
+    params = {"handleId": "h1", "offset": 4096, "chunk": BLOCK_TEXT}
+    message = orjson.dumps({"id": 9, "method": "fs/writeBlock", "params": params})
+    cut = bulk.cut_write_data(message)
+    assert cut is not None and cut.member == "chunk"
+    assert cut.request == jsonrpc_errors.Request(
+        9, "fs/writeBlock", {"handleId": "h1", "offset": 4096, "chunk": ""}
+    )
+    assert base64_strict.decode_span(message, cut.start, cut.end) == BLOCK
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # the member of the other bulk method
+        orjson.dumps({"id": 1, "method": "fs/writeBlock", "params": {"handleId": "h", "offset": 0, "dataBase64": TEXT}}),
+        orjson.dumps({"id": 1, "method": "fs/writeFile", "params": {"path": "file:///f", "chunk": TEXT}}),
+        # the member's name appears elsewhere too
+        orjson.dumps({"id": 1, "method": "fs/writeBlock", "params": {"handleId": "chunk", "offset": 0, "chunk": TEXT}}),
+        # the key only after more than KEY_WINDOW bytes: not scanned for
+        orjson.dumps(
+            {"id": 1, "method": "fs/writeBlock", "params": {"handleId": "h" * bulk.KEY_WINDOW, "offset": 0, "chunk": TEXT}}
+        ),
+    ],
+    ids=["write-block-with-data-base64", "write-file-with-chunk", "name-twice", "key-far-away"],
+)
+def test_write_block_oddities_take_the_general_path(message: bytes) -> None:
+    assert bulk.cut_write_data(message) is None

@@ -999,8 +999,11 @@ class HttpRequestParams(WireModel):
     request_id: Annotated[str, Field(alias="requestId")]
     stream_response: Annotated[bool, Field(alias="streamResponse")] = False
     redirect_policy: Annotated[
-        Literal["follow", "stop"] | None, Field(alias="redirectPolicy")
+        Literal["follow", "stop"], Field(alias="redirectPolicy")
     ] = "follow"
+    """
+    follow (at most 10 redirects) or stop.
+    """
 
 
 class HttpRequestBodyDeltaNotification(WireModel):
@@ -1416,7 +1419,10 @@ class FsOpenParams(WireModel):
     """
     An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
     """
-    mode: Literal["read", "replace"] | None = "read"
+    mode: Literal["read", "replace"] = "read"
+    """
+    read an existing file, or replace it with what is written (at close).
+    """
     sandbox: FileSystemSandboxContext | None = None
 
 
