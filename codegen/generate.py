@@ -85,6 +85,7 @@ class Method:
     family: str | None
     direction: str | None
     result_model: str | None
+    extension: bool = False
 
     @property
     def is_notification(self) -> bool:
@@ -166,6 +167,7 @@ def methods_of(document: dict[str, Any]) -> list[Method]:
                 family=method.get("x-family"),
                 direction=method.get("x-direction"),
                 result_model=_ref_name(result_schema["$ref"]) if result_schema else None,
+                extension=bool(method.get("x-extension", False)),
             )
         )
     return result

@@ -432,8 +432,10 @@ class ExecServerClient(ClientStubs):
     generated models. `request_timeout` (seconds, default none) bounds each request from
     the call to its response, reconnection time included, raising `ExecTimeout`.
     `output_chunk_bytes` (default 64 KiB) asks an execwire server for output chunks of up
-    to that size (fewer notifications per byte); other servers ignore the request and send
-    8 KiB chunks. None does not ask. `server_extensions` says what the server applied.
+    to that size (fewer notifications per byte), and for the other execwire extensions
+    (`execwire/walkTree`); other servers ignore the request and send 8 KiB chunks. None
+    asks for no extension (the reference protocol only). `server_extensions` says what the
+    server applied.
     """
 
     def __init__(
@@ -453,7 +455,7 @@ class ExecServerClient(ClientStubs):
         self._reconnect_policy = reconnect if connector.resumable else None
         self._request_timeout = request_timeout
         self._extensions_asked = (
-            models.ExecwireExtensions(output_chunk_bytes=output_chunk_bytes)
+            models.ExecwireExtensions(output_chunk_bytes=output_chunk_bytes, walk_tree=True)
             if output_chunk_bytes is not None
             else None
         )

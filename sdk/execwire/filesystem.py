@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from typing import TypeAlias
 
 from . import pathuri
+from .errors import ProtocolError
 from .protocol import models
 
 __all__ = [
@@ -146,6 +147,36 @@ class TreeWalk:
             entries=tuple(
                 WalkEntry(entry.path, entry.kind == "directory") for entry in response.entries
             ),
+            errors={remote_path_from_uri(error.path): error.message for error in response.errors},
+            truncated=response.truncated,
+        )
+
+    @classmethod
+    def from_tree(cls, response: models.FsWalkTreeResponse) -> TreeWalk:
+        """Build from an `execwire/walkTree` result (the same entries as `fs/walk`'s);
+        raises `ProtocolError` for a tree that does not spell canonical paths."""
+        root = response.root
+        if root.endswith("/") or root.startswith(pathuri.FALLBACK_PREFIX):
+            raise ProtocolError(f"execwire/walkTree answered with a root it cannot have: {root!r}")
+        uris: list[str] = []
+        kinds = ""
+        for group in response.groups:
+            parent = group.parent
+            if parent == -1:
+                base = root
+            elif 0 <= parent < len(uris) and kinds[parent] == "d":
+                base = uris[parent]
+            else:
+                raise ProtocolError(f"execwire/walkTree group with a bad parent {parent}")
+            if len(group.kinds) != len(group.names) or not pathuri.canonical_segments(group.names):
+                raise ProtocolError("execwire/walkTree group whose names are not path segments")
+            prefix = base + "/"
+            uris.extend([prefix + name for name in group.names])
+            kinds += group.kinds
+        if kinds.replace("d", "").replace("f", ""):
+            raise ProtocolError("execwire/walkTree kinds other than d and f")
+        return cls(
+            entries=tuple(map(WalkEntry, uris, [kind == "d" for kind in kinds])),
             errors={remote_path_from_uri(error.path): error.message for error in response.errors},
             truncated=response.truncated,
         )

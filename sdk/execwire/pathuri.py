@@ -29,8 +29,10 @@ __all__ = [
     "HOST_OS",
     "PathUriError",
     "PathUriHostError",
+    "canonical_segments",
     "canonicalize",
     "from_native_path",
+    "path_segment",
     "to_native_path",
 ]
 
@@ -718,6 +720,36 @@ def from_native_path(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) 
     ):
         return "file://" + data.decode("ascii")
     return _from_native_path(data)
+
+
+_PLAIN_NAME_BYTES = re.compile(rb"[A-Za-z0-9._~!$&'()*+,;=:@-]+")
+
+
+_TREE_NAMES = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@|^\[\]%]+(?:/[A-Za-z0-9\-._~!$&'()*+,;=:@|^\[\]%]+)*")
+
+
+def canonical_segments(names: list[str]) -> bool:
+    """True when every name is one segment a canonical PathUri may hold below a directory
+    (no ``/``, not empty, no dot segment, no malformed escape), checked in a few passes
+    over all the names at once."""
+    if not names:
+        return True
+    joined = "/".join(names)
+    return (
+        _TREE_NAMES.fullmatch(joined) is not None
+        and joined.count("/") == len(names) - 1
+        and ("%" not in joined or _FAST_BAD_ESCAPE.search(joined) is None)
+        and _DOT_SEGMENT.search("/" + joined) is None
+    )
+
+
+def path_segment(name: bytes) -> str:
+    """A file name (no ``/``, not ``.`` or ``..``) as `from_native_path` spells it inside
+    a path: the URI of ``dir/name`` is the URI of ``dir``, ``/``, and this, for any
+    directory other than ``/`` whose URI is not a fallback."""
+    if _PLAIN_NAME_BYTES.fullmatch(name) is not None:
+        return name.decode("ascii")
+    return quote(name, safe=_SEGMENT_SAFE)
 
 
 def _from_native_path(data: bytes) -> str:

@@ -63,8 +63,10 @@ class ExecServerClient:
     generated models. `request_timeout` (seconds, default none) bounds each request from
     the call to its response, reconnection time included, raising `ExecTimeout`.
     `output_chunk_bytes` (default 64 KiB) asks an execwire server for output chunks of up
-    to that size (fewer notifications per byte); other servers ignore the request and send
-    8 KiB chunks. None does not ask. `server_extensions` says what the server applied.
+    to that size (fewer notifications per byte), and for the other execwire extensions
+    (`execwire/walkTree`); other servers ignore the request and send 8 KiB chunks. None
+    asks for no extension (the reference protocol only). `server_extensions` says what the
+    server applied.
 
     Blocking: see `execwire.sync`.
     """
@@ -154,6 +156,11 @@ class ExecServerClient:
     def fs_walk(self, params: models.FsWalkParams) -> models.FsWalkResponse:
         """List a directory tree breadth-first, children in name order, within limits."""
         return self._loop.run(self._async.fs_walk(params))
+
+    def execwire_walk_tree(self, params: models.FsWalkTreeParams) -> models.FsWalkTreeResponse:
+        """fs/walk answered as a tree: the same entries in the same order, each a name below its parent (an execwire extension).
+        """
+        return self._loop.run(self._async.execwire_walk_tree(params))
 
     def fs_open(self, params: models.FsOpenParams) -> models.FsOpenResponse:
         """Open a file under a client-chosen handle id, to read or to replace it block by block."""

@@ -126,6 +126,7 @@ class Connection(ResourceHandlers):
         self._session: Session | None = None
         self._initialize_requested = False
         self._initialized = False
+        self._extension_methods: frozenset[str] = frozenset()  # granted in initialize
         self._closing = False
         self._in_flight: set[asyncio.Task[None]] = set()
         self._semaphore = asyncio.Semaphore(max(1, server.concurrent_requests))
@@ -288,7 +289,7 @@ class Connection(ResourceHandlers):
     ) -> bytes:
         """The encoded reply to a request that succeeds."""
         spec: RequestSpec[Any, Any] | None = REQUESTS.get(method)
-        if spec is None:
+        if spec is None or (spec.extension and method not in self._extension_methods):
             raise RpcError(METHOD_NOT_FOUND, f"exec-server stub does not implement `{method}` yet")
         params = decode_params(spec, raw_params)
         self._check_gate(spec)
@@ -356,8 +357,14 @@ class Connection(ResourceHandlers):
         )
         # Only a client that asked about extensions hears about them: everyone else gets
         # exactly the reference's answer.
+        walk_tree = requested is not None and requested.walk_tree is True
+        self._extension_methods = frozenset({"execwire/walkTree"} if walk_tree else ())
         extensions = (
-            models.ExecwireExtensions(output_chunk_bytes=chunk_bytes) if requested is not None else None
+            models.ExecwireExtensions(
+                output_chunk_bytes=chunk_bytes, walk_tree=True if walk_tree else None
+            )
+            if requested is not None
+            else None
         )
         return models.InitializeResponse(
             session_id=self._session.session_id,

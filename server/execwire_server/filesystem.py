@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import PrivateAttr
 
 from execwire import base64_strict
-from execwire.pathuri import PathUriHostError, from_native_path, to_native_path
+from execwire.pathuri import (
+    FALLBACK_PREFIX,
+    PathUriHostError,
+    from_native_path,
+    path_segment,
+    to_native_path,
+)
 from execwire.protocol import models
 
 from . import fs_ops
@@ -120,15 +126,53 @@ class WalkReply(models.FsWalkResponse):
         return self._wire
 
 
-def _walk_model(
-    found: tuple[list[tuple[bytes, fs_ops.WalkKind]], list[tuple[bytes, str]], bool],
-) -> models.FsWalkResponse:
-    entries, errors, truncated = found
+class WalkTreeReply(models.FsWalkTreeResponse):
+    """An `execwire/walkTree` answer kept in its wire form (see `WalkReply`)."""
+
+    _wire: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    def to_wire(self) -> dict[str, Any]:
+        return self._wire
+
+
+def _walk_errors(errors: list[tuple[bytes, str]]) -> list[dict[str, str]]:
+    return [{"path": from_native_path(path), "message": text} for path, text in errors]
+
+
+def _walk_model(listing: fs_ops.WalkListing) -> models.FsWalkResponse:
+    groups, errors, truncated = listing
     reply = WalkReply.model_construct(entries=[], errors=[], truncated=truncated)
     # from_native_path makes canonical PathUris: nothing left to validate.
     reply._wire = {
-        "entries": [{"path": from_native_path(path), "kind": kind} for path, kind in entries],
-        "errors": [{"path": from_native_path(path), "message": text} for path, text in errors],
+        "entries": [
+            {"path": from_native_path(path), "kind": kind}
+            for path, kind in fs_ops.walk_entries(groups)
+        ],
+        "errors": _walk_errors(errors),
+        "truncated": truncated,
+    }
+    return reply
+
+
+def _walk_tree_root(uri: str) -> bytes:
+    """The native root of an `execwire/walkTree`; refuses the roots without a tree form."""
+    root = native_path(uri)
+    spelled = from_native_path(root)
+    if spelled == "file:///" or spelled.startswith(FALLBACK_PREFIX):
+        raise RpcError(INVALID_REQUEST, f"execwire/walkTree cannot list {spelled}: use fs/walk")
+    return root
+
+
+def _walk_tree_model(root: bytes, listing: fs_ops.WalkListing) -> models.FsWalkTreeResponse:
+    groups, errors, truncated = listing
+    reply = WalkTreeReply.model_construct(root="", groups=[], errors=[], truncated=truncated)
+    reply._wire = {
+        "root": from_native_path(root),
+        "groups": [
+            {"parent": parent, "kinds": kinds, "names": [path_segment(name) for name in names]}
+            for parent, _, names, kinds in groups
+        ],
+        "errors": _walk_errors(errors),
         "truncated": truncated,
     }
     return reply
@@ -136,6 +180,10 @@ def _walk_model(
 
 def _walk(uri: str, options: models.WalkOptions) -> models.FsWalkResponse:
     return _walk_model(fs_ops.walk(native_path(uri), *_walk_arguments(options)))
+
+
+def _walk_tree(root: bytes, options: models.WalkOptions) -> models.FsWalkTreeResponse:
+    return _walk_tree_model(root, fs_ops.walk(root, *_walk_arguments(options)))
 
 
 def _walk_arguments(options: models.WalkOptions) -> tuple[int, int, int, bool, bool]:
@@ -297,10 +345,26 @@ class FileSystem:
         """``fs/walk``: the tree below a directory, breadth-first, within the limits."""
         if policy is None:
             return await self._run(_walk, params.path, params.options)
-        path = native_path(params.path)
-        entries, errors, truncated = await self._sandboxed(
-            policy, "walk", path, *_walk_arguments(params.options)
+        return _walk_model(await self._walk_sandboxed(native_path(params.path), params.options, policy))
+
+    async def walk_tree(
+        self, params: models.FsWalkTreeParams, policy: SandboxPolicy | None = None
+    ) -> models.FsWalkTreeResponse:
+        """``execwire/walkTree``: `walk`'s listing, answered as a tree."""
+        root = _walk_tree_root(params.path)
+        if policy is None:
+            return await self._run(_walk_tree, root, params.options)
+        return _walk_tree_model(root, await self._walk_sandboxed(root, params.options, policy))
+
+    async def _walk_sandboxed(
+        self, root: bytes, options: models.WalkOptions, policy: SandboxPolicy
+    ) -> fs_ops.WalkListing:
+        groups, errors, truncated = await self._sandboxed(
+            policy, "walk", root, *_walk_arguments(options)
         )
-        return _walk_model(
-            ([(path, kind) for path, kind in entries], [(p, m) for p, m in errors], truncated)
+        # The helper's JSON turned tuples into lists.
+        return (
+            [(parent, directory, names, kinds) for parent, directory, names, kinds in groups],
+            [(path, message) for path, message in errors],
+            truncated,
         )

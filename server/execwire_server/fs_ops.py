@@ -42,7 +42,9 @@ __all__ = [
     "DEFAULT_MAX_READ_BYTES",
     "DirectoryEntry",
     "Metadata",
+    "WalkGroup",
     "WalkKind",
+    "WalkListing",
     "canonicalize",
     "copy",
     "create_directory",
@@ -52,6 +54,7 @@ __all__ = [
     "read_file",
     "remove",
     "walk",
+    "walk_entries",
     "write_file",
 ]
 
@@ -557,6 +560,16 @@ WALK_ANSWER_BUDGET = 4 * 1024 * 1024
 WALK_ITEM_OVERHEAD = 64
 
 
+WalkGroup = tuple[int, bytes, list[bytes], str]
+"""The children of one directory a walk read, in name order: (the directory's index among
+the walk's entries, -1 for the root; its path; the children's names; one letter per child,
+"d" for a directory and "f" for a file)."""
+
+WalkListing = tuple[list[WalkGroup], list[tuple[bytes, str]], bool]
+"""What `walk` found: (groups in breadth-first order, errors as (directory, message),
+truncated). The entries are the groups' children in order (see `walk_entries`)."""
+
+
 def walk(
     root: bytes,
     max_depth: int,
@@ -564,9 +577,8 @@ def walk(
     max_entries: int,
     follow_directory_symlinks: bool,
     prune_hidden_directories: bool,
-) -> tuple[list[tuple[bytes, WalkKind]], list[tuple[bytes, str]], bool]:
-    """Breadth-first listing of a tree (`fs/walk`): (entries as (path, "directory"|"file"),
-    errors as (directory, message), truncated).
+) -> WalkListing:
+    """Breadth-first listing of a tree (`fs/walk`), grouped by directory.
 
     Children come in name order; only directories and regular files are reported. Each
     real directory is read at most once (by device and inode), so symlink loops end; the
@@ -588,16 +600,16 @@ def walk(
     info = os.lstat(root)
     if not stat.S_ISDIR(info.st_mode):
         return [], [], False
-    entries: list[tuple[bytes, WalkKind]] = []
+    groups: list[WalkGroup] = []
     errors: list[tuple[bytes, str]] = []
     visited = {(info.st_dev, info.st_ino)}
-    pending: deque[tuple[bytes, int]] = deque([(root, 0)])
-    directories_read = 0
+    pending: deque[tuple[bytes, int, int]] = deque([(root, 0, -1)])
+    directories_read = entry_count = 0
     budget = WALK_ANSWER_BUDGET
     while pending:
         if directories_read >= max_directories:
-            return entries, errors, True
-        directory, depth = pending.popleft()
+            return groups, errors, True
+        directory, depth, index = pending.popleft()
         directories_read += 1
         try:
             with os.scandir(directory) as listing:
@@ -605,14 +617,19 @@ def walk(
         except OSError as error:
             errors.append((directory, io_error(error).message))
             continue
+        names: list[bytes] = []
+        kinds: list[str] = []
         for child in children:
             kind, identity = _walk_kind(child, follow_directory_symlinks)
             if kind is None:
                 continue
             budget -= len(child.path) + WALK_ITEM_OVERHEAD
-            if len(entries) >= max_entries or budget < 0:
-                return entries, errors, True
-            entries.append((child.path, kind))
+            if entry_count >= max_entries or budget < 0:
+                if names:
+                    groups.append((index, directory, names, "".join(kinds)))
+                return groups, errors, True
+            names.append(child.name)
+            kinds.append(kind[0])
             descend = (
                 kind == "directory"
                 and depth < max_depth
@@ -621,8 +638,19 @@ def walk(
             )
             if descend:
                 visited.add(identity)
-                pending.append((child.path, depth + 1))
-    return entries, errors, False
+                pending.append((child.path, depth + 1, entry_count))
+            entry_count += 1
+        if names:
+            groups.append((index, directory, names, "".join(kinds)))
+    return groups, errors, False
+
+
+def walk_entries(groups: list[WalkGroup]) -> Iterator[tuple[bytes, WalkKind]]:
+    """The entries of a walk's groups, in order: (path, "directory" | "file")."""
+    for _, directory, names, kinds in groups:
+        prefix = directory if directory.endswith(b"/") else directory + b"/"
+        for name, letter in zip(names, kinds, strict=True):
+            yield prefix + name, "directory" if letter == "d" else "file"
 
 
 def _walk_kind(

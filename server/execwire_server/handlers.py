@@ -114,6 +114,11 @@ class ResourceHandlers:
         policy = self._filesystem_policy(params.sandbox)
         return await self._server.filesystem.walk(params, policy)
 
+    async def execwire_walk_tree(self, params: models.FsWalkTreeParams) -> models.FsWalkTreeResponse:
+        """List a tree breadth-first, answered as a tree."""
+        policy = self._filesystem_policy(params.sandbox)
+        return await self._server.filesystem.walk_tree(params, policy)
+
     async def fs_open(self, params: models.FsOpenParams) -> models.FsOpenResponse:
         """Open a file under a handle of this connection."""
         if self._filesystem_policy(params.sandbox) is not None:

@@ -36,6 +36,8 @@ class RequestSpec(Generic[ParamsT, ResultT]):
     rust_name: str
     """The reference's params type name, as its decode errors spell it."""
     invoke: Callable[[RequestHandler, ParamsT], Awaitable[ResultT]]
+    extension: bool = False
+    """An execwire extension: unknown (-32601) to a session that did not ask for it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +153,12 @@ class RequestHandler(Protocol):
         self, params: models.FsWalkParams
     ) -> models.FsWalkResponse:
         """List a directory tree breadth-first, children in name order, within limits."""
+        ...
+
+    async def execwire_walk_tree(
+        self, params: models.FsWalkTreeParams
+    ) -> models.FsWalkTreeResponse:
+        """fs/walk answered as a tree: the same entries in the same order, each a name below its parent (an execwire extension)."""
         ...
 
     async def fs_open(
@@ -310,6 +318,12 @@ async def _invoke_fs_walk(
     return await handler.fs_walk(params)
 
 
+async def _invoke_execwire_walk_tree(
+    handler: RequestHandler, params: models.FsWalkTreeParams
+) -> models.FsWalkTreeResponse:
+    return await handler.execwire_walk_tree(params)
+
+
 async def _invoke_fs_open(
     handler: RequestHandler, params: models.FsOpenParams
 ) -> models.FsOpenResponse:
@@ -374,6 +388,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=False,
         rust_name="InitializeParams",
         invoke=_invoke_initialize,
+        extension=False,
     ),
     "environment/info": RequestSpec(
         method="environment/info",
@@ -384,6 +399,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=True,
         rust_name="unit",
         invoke=_invoke_environment_info,
+        extension=False,
     ),
     "environment/status": RequestSpec(
         method="environment/status",
@@ -394,6 +410,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=True,
         rust_name="unit",
         invoke=_invoke_environment_status,
+        extension=False,
     ),
     "process/start": RequestSpec(
         method="process/start",
@@ -404,6 +421,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=False,
         rust_name="WireExecParams",
         invoke=_invoke_process_start,
+        extension=False,
     ),
     "process/read": RequestSpec(
         method="process/read",
@@ -414,6 +432,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=False,
         rust_name="ReadParams",
         invoke=_invoke_process_read,
+        extension=False,
     ),
     "process/write": RequestSpec(
         method="process/write",
@@ -424,6 +443,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=False,
         rust_name="WriteParams",
         invoke=_invoke_process_write,
+        extension=False,
     ),
     "process/signal": RequestSpec(
         method="process/signal",
@@ -434,6 +454,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=False,
         rust_name="SignalParams",
         invoke=_invoke_process_signal,
+        extension=False,
     ),
     "process/terminate": RequestSpec(
         method="process/terminate",
@@ -444,6 +465,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=False,
         rust_name="TerminateParams",
         invoke=_invoke_process_terminate,
+        extension=False,
     ),
     "fs/readFile": RequestSpec(
         method="fs/readFile",
@@ -454,6 +476,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=False,
         rust_name="WireFsReadFileParams",
         invoke=_invoke_fs_read_file,
+        extension=False,
     ),
     "fs/writeFile": RequestSpec(
         method="fs/writeFile",
@@ -464,6 +487,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=False,
         rust_name="WireFsWriteFileParams",
         invoke=_invoke_fs_write_file,
+        extension=False,
     ),
     "fs/createDirectory": RequestSpec(
         method="fs/createDirectory",
@@ -474,6 +498,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=False,
         rust_name="WireFsCreateDirectoryParams",
         invoke=_invoke_fs_create_directory,
+        extension=False,
     ),
     "fs/getMetadata": RequestSpec(
         method="fs/getMetadata",
@@ -484,6 +509,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=False,
         rust_name="WireFsGetMetadataParams",
         invoke=_invoke_fs_get_metadata,
+        extension=False,
     ),
     "fs/readDirectory": RequestSpec(
         method="fs/readDirectory",
@@ -494,6 +520,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=False,
         rust_name="WireFsReadDirectoryParams",
         invoke=_invoke_fs_read_directory,
+        extension=False,
     ),
     "fs/remove": RequestSpec(
         method="fs/remove",
@@ -504,6 +531,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=False,
         rust_name="WireFsRemoveParams",
         invoke=_invoke_fs_remove,
+        extension=False,
     ),
     "fs/copy": RequestSpec(
         method="fs/copy",
@@ -514,6 +542,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=False,
         rust_name="WireFsCopyParams",
         invoke=_invoke_fs_copy,
+        extension=False,
     ),
     "fs/canonicalize": RequestSpec(
         method="fs/canonicalize",
@@ -524,6 +553,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=False,
         rust_name="WireFsCanonicalizeParams",
         invoke=_invoke_fs_canonicalize,
+        extension=False,
     ),
     "fs/walk": RequestSpec(
         method="fs/walk",
@@ -534,6 +564,18 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=False,
         rust_name="WireFsWalkParams",
         invoke=_invoke_fs_walk,
+        extension=False,
+    ),
+    "execwire/walkTree": RequestSpec(
+        method="execwire/walkTree",
+        python_name="execwire_walk_tree",
+        family="filesystem",
+        params_type=models.FsWalkTreeParams,
+        result_type=models.FsWalkTreeResponse,
+        params_unit=False,
+        rust_name="WireFsWalkParams",
+        invoke=_invoke_execwire_walk_tree,
+        extension=True,
     ),
     "fs/open": RequestSpec(
         method="fs/open",
@@ -544,6 +586,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=False,
         rust_name="WireFsOpenParams",
         invoke=_invoke_fs_open,
+        extension=False,
     ),
     "fs/readBlock": RequestSpec(
         method="fs/readBlock",
@@ -554,6 +597,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=False,
         rust_name="FsReadBlockParams",
         invoke=_invoke_fs_read_block,
+        extension=False,
     ),
     "fs/writeBlock": RequestSpec(
         method="fs/writeBlock",
@@ -564,6 +608,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=False,
         rust_name="FsWriteBlockParams",
         invoke=_invoke_fs_write_block,
+        extension=False,
     ),
     "fs/close": RequestSpec(
         method="fs/close",
@@ -574,6 +619,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=False,
         rust_name="FsCloseParams",
         invoke=_invoke_fs_close,
+        extension=False,
     ),
     "fs/watchMissing": RequestSpec(
         method="fs/watchMissing",
@@ -584,6 +630,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=False,
         rust_name="FsWatchMissingParams",
         invoke=_invoke_fs_watch_missing,
+        extension=False,
     ),
     "http/request": RequestSpec(
         method="http/request",
@@ -594,6 +641,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=False,
         rust_name="HttpRequestParams",
         invoke=_invoke_http_request,
+        extension=False,
     ),
     "capabilityRoots/discoverV1": RequestSpec(
         method="capabilityRoots/discoverV1",
@@ -604,6 +652,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=False,
         rust_name="WireCapabilityRootsDiscoverParams",
         invoke=_invoke_capability_roots_discover_v1,
+        extension=False,
     ),
     "capabilities/discoverV2": RequestSpec(
         method="capabilities/discoverV2",
@@ -614,6 +663,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=False,
         rust_name="DiscoverV2CapabilitiesRequest",
         invoke=_invoke_capabilities_discover_v2,
+        extension=False,
     ),
     "environmentConfig/read": RequestSpec(
         method="environmentConfig/read",
@@ -624,6 +674,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         params_unit=False,
         rust_name="EnvironmentConfigReadParams",
         invoke=_invoke_environment_config_read,
+        extension=False,
     ),
 }
 """Every request method of the API, by method name."""
@@ -805,6 +856,12 @@ class ClientStubs:
     ) -> models.FsWalkResponse:
         """List a directory tree breadth-first, children in name order, within limits."""
         return await self._request("fs/walk", params, models.FsWalkResponse)
+
+    async def execwire_walk_tree(
+        self, params: models.FsWalkTreeParams
+    ) -> models.FsWalkTreeResponse:
+        """fs/walk answered as a tree: the same entries in the same order, each a name below its parent (an execwire extension)."""
+        return await self._request("execwire/walkTree", params, models.FsWalkTreeResponse)
 
     async def fs_open(
         self, params: models.FsOpenParams

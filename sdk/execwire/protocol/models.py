@@ -136,6 +136,10 @@ class ExecwireExtensions(WireModel):
     """
     Largest process output chunk (one seq, one process/output) for this session. The reference's 8 KiB is the default; an execwire server accepts 8192 to 1048576 and answers with the value it applies.
     """
+    walk_tree: Annotated[bool | None, Field(alias="walkTree")] = None
+    """
+    Ask (true) for execwire/walkTree; the answer says whether this session has it.
+    """
 
 
 class EnvironmentShell(WireModel):
@@ -651,6 +655,41 @@ class FsWalkError(WireModel):
     An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
     """
     message: str
+
+
+class FsWalkTreeGroup(WireModel):
+    """
+    The children of one directory, in name order.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    parent: I64
+    """
+    Index of the directory among the walk's entries (counted over the groups in order); -1 for the root.
+    """
+    kinds: str
+    """
+    One letter per name: d for a directory, f for a file.
+    """
+    names: list[str]
+    """
+    Each child's name as its path spells it (percent-encoded like a PathUri segment).
+    """
+
+
+class FsWalkTreeResponse(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    root: PathUri
+    """
+    The walked directory, spelled as its entries' paths begin.
+    """
+    groups: list[FsWalkTreeGroup]
+    errors: list[FsWalkError]
+    truncated: bool
 
 
 class FsWalkResponse(WireModel):
@@ -1393,6 +1432,22 @@ class FsCanonicalizeParams(WireModel):
 class FsWalkParams(WireModel):
     """
     Params of `fs/walk`: List a directory tree breadth-first, children in name order, within limits.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    path: PathUri
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    options: WalkOptions
+    sandbox: FileSystemSandboxContext | None = None
+
+
+class FsWalkTreeParams(WireModel):
+    """
+    Params of `execwire/walkTree`: fs/walk answered as a tree: the same entries in the same order, each a name below its parent (an execwire extension).
     """
 
     model_config = ConfigDict(
