@@ -10,13 +10,27 @@ import socket
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
+from importlib import metadata
 
 from execwire import pathuri
 from execwire.protocol import models
 
 __all__ = ["CAPABILITIES", "EXECUTOR_VERSION", "describe_host", "tool_directory"]
 
-EXECUTOR_VERSION = "0.1.0"
+
+def _package_version() -> str:
+    try:
+        return metadata.version("execwire")
+    except metadata.PackageNotFoundError:  # run from a source tree without installing
+        return "0"
+
+
+COMPATIBLE_REFERENCE = "0.169.0"
+"""The `codex exec-server` release whose protocol and behaviour this server matches."""
+
+EXECUTOR_VERSION = f"{COMPATIBLE_REFERENCE}+execwire.{_package_version()}"
+"""`executorVersion`: the reference release it stands in for, so that a client comparing
+versions keeps every feature on (semver ignores the `+` build part), and then our own."""
 
 
 def _shell(environment: Mapping[str, str]) -> models.EnvironmentShell:
@@ -47,10 +61,11 @@ CAPABILITIES = models.EnvironmentCapabilities(
     capability_discovery_sandbox=True,
     http_header_env_vars=True,
     file_write_streaming=True,
+    sandboxed_file_streaming=True,
 )
 """What this executor honours. A flag makes the Codex agent call the methods it names, so
 only those served are true; the rest (network proxy, credential masking, shell snapshots,
-sandboxed file streaming, the Linux root-write details, Windows) stay false."""
+the Linux root-write details, Windows) stay false."""
 
 
 def describe_host(

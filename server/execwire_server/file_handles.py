@@ -11,7 +11,9 @@ a connection that ends without `fs/close` leaves the old content as it was. A da
 symlink is not followed to create its target (the reference does): the path must name a
 directory entry that exists, or none.
 
-System calls run in `executor` (a thread pool), one per block.
+Blocks are read and written in `executor` (a thread pool). Opening and the final rename go
+through an `Operation` runner: directly, or inside the sandbox of the request's restricted
+intent, which opens the file and hands its descriptor back (`sandboxedFileStreaming`).
 """
 
 from __future__ import annotations
@@ -19,17 +21,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import stat
-import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Final, Literal, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 from .errors import INVALID_REQUEST, NOT_FOUND, RpcError
 from .fs_ops import guarded
 
-__all__ = ["MAX_BLOCK_BYTES", "MAX_HANDLE_ID_BYTES", "MAX_OPEN_HANDLES", "FileHandles"]
+__all__ = [
+    "MAX_BLOCK_BYTES",
+    "MAX_HANDLE_ID_BYTES",
+    "MAX_OPEN_HANDLES",
+    "FileHandles",
+    "Operation",
+]
+
+Operation = Callable[..., Awaitable[Any]]
+"""Runs the `fs_ops` function named by its first argument on the rest (`FileSystem.operation`
+bound to a request's sandbox policy, or None for none)."""
 
 MAX_HANDLE_ID_BYTES: Final = 32
 MAX_OPEN_HANDLES: Final = 128
@@ -46,43 +56,8 @@ class _Handle:
     """For `replace`: the path the new content takes at close."""
     partial: bytes = b""
     """For `replace`: where the new content is written meanwhile."""
-
-
-def _display(path: bytes) -> str:
-    return path.decode("utf-8", "replace")
-
-
-def _open_for_reading(path: bytes) -> int:
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise RpcError(INVALID_REQUEST, f"path `{_display(path)}` is not a file")
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
-
-def _open_for_replacing(path: bytes) -> tuple[int, bytes, bytes]:
-    try:
-        target = os.path.realpath(path, strict=True)
-        mode = stat.S_IMODE(os.stat(target).st_mode)
-        if stat.S_ISDIR(os.stat(target).st_mode):
-            raise IsADirectoryError(21, os.strerror(21))
-    except FileNotFoundError:
-        if os.path.islink(path):
-            raise  # dangling: not followed
-        target, mode = os.path.abspath(path), 0o666 & ~_umask()
-    directory, name = os.path.split(target)
-    fd, partial = tempfile.mkstemp(prefix=b"." + name + b".", suffix=b".execwire", dir=directory)
-    os.fchmod(fd, mode)
-    return fd, target, os.fsencode(partial)
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
+    operation: Operation | None = None
+    """For `replace`: how the rename at close runs (in the sandbox that opened it)."""
 
 
 def _read_block(fd: int, offset: int, length: int) -> bytes:
@@ -94,14 +69,6 @@ def _write_block(fd: int, offset: int, data: bytes) -> None:
     while view:
         written = os.pwrite(fd, view, offset)
         view, offset = view[written:], offset + written
-
-
-def _finish(handle: _Handle) -> None:
-    try:
-        if handle.mode == "replace":
-            os.replace(handle.partial, handle.target)
-    finally:
-        os.close(handle.fd)
 
 
 def _abandon(handle: _Handle) -> None:
@@ -123,8 +90,14 @@ class FileHandles:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, guarded, function, *args)
 
-    async def open(self, handle_id: str, path: bytes, mode: Literal["read", "replace"]) -> None:
-        """Open `path` under `handle_id`; raises the reference's errors."""
+    async def open(
+        self,
+        handle_id: str,
+        path: bytes,
+        mode: Literal["read", "replace"],
+        operation: Operation,
+    ) -> None:
+        """Open `path` under `handle_id` through `operation`; raises the reference's errors."""
         if len(handle_id.encode()) > MAX_HANDLE_ID_BYTES:
             raise RpcError(
                 INVALID_REQUEST, f"file handle ID must not exceed {MAX_HANDLE_ID_BYTES} bytes"
@@ -138,14 +111,11 @@ class FileHandles:
             )
         self._reserved.add(handle_id)  # requests may run concurrently: one open per id
         try:
-            if mode == "read":
-                handle = _Handle(await self._run(_open_for_reading, path), "read")
-            else:
-                fd, target, partial = await self._run(_open_for_replacing, path)
-                handle = _Handle(fd, "replace", target, partial)
+            opened: tuple[int, bytes, bytes] = await operation("open_handle", path, mode)
         finally:
             self._reserved.discard(handle_id)
-        self._handles[handle_id] = handle
+        fd, target, partial = opened
+        self._handles[handle_id] = _Handle(fd, mode, target, partial, operation)
 
     def _get(self, handle_id: str) -> _Handle:
         handle = self._handles.get(handle_id)
@@ -186,8 +156,13 @@ class FileHandles:
     async def close(self, handle_id: str) -> None:
         """Close a handle (unknown ids are fine); a replace handle's file takes its place."""
         handle = self._handles.pop(handle_id, None)
-        if handle is not None:
-            await self._run(_finish, handle)
+        if handle is None:
+            return
+        try:
+            if handle.mode == "replace" and handle.operation is not None:
+                await handle.operation("finish_replace", handle.partial, handle.target)
+        finally:
+            os.close(handle.fd)
 
     def close_all(self) -> None:
         """The connection ended: close everything, and replace nothing."""

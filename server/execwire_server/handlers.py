@@ -8,6 +8,7 @@ handles, HTTP streams and watch) and sets it up in its `__init__`.
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import TYPE_CHECKING
 
 from execwire import jsonrpc
@@ -20,7 +21,7 @@ from .filesystem import native_path
 from .http_requests import HttpRequests
 from .missing_watch import MissingWatches
 from .sandbox.policy import SandboxPolicy, resolve
-from .sandbox.runtime import refuse, refuse_unenforceable
+from .sandbox.runtime import refuse_unenforceable
 from .skills_discovery import discover_skills
 
 if TYPE_CHECKING:
@@ -121,10 +122,10 @@ class ResourceHandlers:
 
     async def fs_open(self, params: models.FsOpenParams) -> models.FsOpenResponse:
         """Open a file under a handle of this connection."""
-        if self._filesystem_policy(params.sandbox) is not None:
-            raise refuse("file handles under a restricted file system are not supported yet")
-        path = native_path(params.path)
-        await self._files.open(params.handle_id, path, params.mode or "read")
+        operation = functools.partial(
+            self._server.filesystem.operation, self._filesystem_policy(params.sandbox)
+        )
+        await self._files.open(params.handle_id, native_path(params.path), params.mode, operation)
         return models.FsOpenResponse(handle_id=params.handle_id)
 
     async def fs_read_block(self, params: models.FsReadBlockParams) -> models.FsReadBlockResponse:

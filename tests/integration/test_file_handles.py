@@ -5,11 +5,12 @@ nothing replaced when the handle is never closed, dangling symlinks not followed
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-from execwire import Executor
+from execwire import Executor, Sandbox
 from execwire.errors import InvalidRequestError, NotFoundError, ServerInternalError
 from execwire.protocol import models
 from execwire.sync import Executor as SyncExecutor
@@ -80,3 +81,30 @@ def test_the_blocking_api_reads_and_replaces(tmp_path: Path) -> None:
         with executor.open_file(tmp_path / "out.txt", "replace") as sink:
             sink.write(b"def")
     assert (tmp_path / "out.txt").read_bytes() == b"def"
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
+async def test_handles_opened_inside_the_sandbox(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    (workspace / ".git").mkdir(parents=True)
+    (workspace / "a.txt").write_text("inside")
+    (tmp_path / "outside.txt").write_text("outside")
+    writable = Sandbox.workspace_write(str(workspace))
+    readable = Sandbox.read_only(str(workspace), deny=[str(workspace / "a.txt")])
+    async with await Executor.connect_in_process() as executor:
+        async with await executor.open_file(workspace / "a.txt", sandbox=writable) as source:
+            assert [block async for block in source.blocks()] == [b"inside"]
+        async with await executor.open_file(workspace / "a.txt", "replace", sandbox=writable) as sink:
+            await sink.write(b"replaced")
+        assert (workspace / "a.txt").read_text() == "replaced"
+        for refused in (tmp_path / "outside.txt", workspace / ".git" / "config"):
+            with pytest.raises(ServerInternalError, match="Read-only file system"):
+                await executor.open_file(refused, "replace", sandbox=writable)
+        with pytest.raises(InvalidRequestError, match="Permission denied"):
+            await executor.open_file(workspace / "a.txt", sandbox=readable)
+        with pytest.raises(ServerInternalError, match="Read-only file system"):
+            await executor.open_file(workspace / "new.txt", "replace", sandbox=readable)
+    # Nothing was left aside, and nothing outside changed.
+    assert sorted(p.name for p in workspace.iterdir()) == [".git", "a.txt"]
+    assert (tmp_path / "outside.txt").read_text() == "outside"
+    assert list((workspace / ".git").iterdir()) == []

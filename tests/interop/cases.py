@@ -1691,6 +1691,27 @@ case(
     setup=layout,
 )
 case(
+    "fs_open_sandbox_workspace_write",
+    "fs",
+    init(),
+    fs("open", handleId="r", path="$uri/f.txt", mode="read", sandbox=WORKSPACE_WRITE),
+    fs("readBlock", handleId="r", offset=0, len=64),
+    fs("close", handleId="r"),
+    fs("open", handleId="w", path="$uri/dir/a.txt", mode="replace", sandbox=WORKSPACE_WRITE),
+    fs("writeBlock", handleId="w", offset=0, chunk=b64("replaced")),
+    fs("close", handleId="w"),
+    fs("open", handleId="n", path="$uri/dir/sub/new.txt", mode="replace", sandbox=WORKSPACE_WRITE),
+    fs("writeBlock", handleId="n", offset=0, chunk=b64("new")),
+    fs("close", handleId="n"),
+    fs("open", handleId="o", path="$uri/f.txt", mode="replace", sandbox=WORKSPACE_WRITE),
+    fs("open", handleId="g", path="$uri/dir/.git/config", mode="replace", sandbox=WORKSPACE_WRITE),
+    fs("open", handleId="m", path="$uri/dir/missing.txt", mode="read", sandbox=WORKSPACE_WRITE),
+    fs("open", handleId="d", path="$uri/dir/sub", mode="read", sandbox=WORKSPACE_WRITE),
+    snapshot(),
+    setup=layout,
+    doc="file handles opened inside the workspace-write sandbox (sandboxedFileStreaming)",
+)
+case(
     "process_sandbox_workspace_write",
     "process",
     init(),

@@ -8,7 +8,9 @@ function of `execwire_server.fs_ops`, with byte strings (paths) as `{"b": str}`
 
 The answer is one JSON line on stdout, `{"ok": result}` or
 `{"error": [code, message]}` (the reply the reference would send for that error), then,
-for `read_file`, the file's bytes. Anything else (a crash) is reported by the server from the exit status and stderr.
+for `read_file`, the file's bytes. `open_handle` sends the descriptor it opened over the
+Unix socket whose number the request carries as `fd_socket` (SCM_RIGHTS), and answers
+the rest of its result. Anything else (a crash) is reported by the server from the exit status and stderr.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ OPERATIONS = frozenset(
         "copy",
         "canonicalize",
         "walk",
+        "open_handle",
+        "finish_replace",
     }
 )
 
@@ -72,7 +76,23 @@ def main(argv: list[str]) -> None:
     except RpcError as error:
         out.write(json.dumps({"error": [error.code, error.message]}).encode() + b"\n")
         return
-    if operation == "read_file":
+    if operation == "open_handle":
+        import socket
+
+        fd, *result = result
+        try:
+            # Family and type given: detecting them would take system calls the sandbox's
+            # seccomp filter refuses (getsockname, getsockopt).
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, 0, request["fd_socket"]) as channel:
+                socket.send_fds(channel, [b"f"], [fd])
+        except BaseException:
+            if result[1]:  # a replace handle's partial file: leave nothing behind
+                os.unlink(result[1])
+            raise
+        finally:
+            os.close(fd)
+        out.write(json.dumps({"ok": encode_value(result)}).encode() + b"\n")
+    elif operation == "read_file":
         out.write(b'{"ok": null}\n')
         out.write(result)
     else:

@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -212,7 +213,12 @@ class SandboxRuntime:
         await self.ensure_available()
         if operation == "remove":
             _refuse_removing_mounts(policy, args[0])
-        request = {"operation": operation, "args": fs_helper.encode_value(args)}
+        request: dict[str, Any] = {"operation": operation, "args": fs_helper.encode_value(args)}
+        ours, theirs = socket.socketpair() if operation == "open_handle" else (None, None)
+        extra_fds: tuple[int, ...] = ()
+        if theirs is not None:
+            request["fd_socket"] = theirs.fileno()
+            extra_fds = (theirs.fileno(),)
         helper = [
             *self._python_command(),
             os.fsencode(str(FS_HELPER)),
@@ -225,26 +231,41 @@ class SandboxRuntime:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                pass_fds=wrapped.pass_fds,
+                pass_fds=wrapped.pass_fds + extra_fds,
                 env={"PATH": os.defpath},
             )
             wrapped.spawned()
+            if theirs is not None:
+                theirs.close()
             stdout, stderr = await process.communicate(data)
+            received = _received_descriptor(ours) if ours is not None else None
         finally:
             wrapped.release()
+            for end in (ours, theirs):
+                if end is not None:
+                    end.close()
         header, _, rest = stdout.partition(b"\n")
         try:
             answer = json.loads(header)
         except ValueError:
+            if received is not None:
+                os.close(received)
             detail = stderr.decode(errors="replace").strip()
             raise RpcError(
                 INTERNAL_ERROR,
                 f"fs sandbox helper failed with status exit status: {process.returncode}: {detail}",
             ) from None
         if "error" in answer:
+            if received is not None:
+                os.close(received)
             code, message = answer["error"]
             raise RpcError(code, message)
-        return rest if operation == "read_file" else fs_helper.decode_value(answer["ok"])
+        result = fs_helper.decode_value(answer["ok"])
+        if operation == "open_handle":
+            if received is None:
+                raise RpcError(INTERNAL_ERROR, "fs sandbox helper sent no file descriptor")
+            return (received, *result)
+        return rest if operation == "read_file" else result
 
     def _wrap(
         self,
@@ -420,3 +441,15 @@ def _refuse_removing_mounts(policy: SandboxPolicy, path: bytes) -> None:
     mounts = [*policy.writable_roots, *policy.denied, *policy.protected_paths()]
     if any(is_within(mount, target) for mount in mounts):
         raise RpcError(INTERNAL_ERROR, "Resource busy (os error 16)")
+
+
+def _received_descriptor(channel: socket.socket) -> int | None:
+    """The descriptor the helper sent over `channel` (it has exited: nothing to wait for)."""
+    channel.setblocking(False)
+    try:
+        _, fds, _, _ = socket.recv_fds(channel, 1, 1)
+    except (BlockingIOError, OSError):
+        return None
+    for extra in fds[1:]:
+        os.close(extra)
+    return fds[0] if fds else None
