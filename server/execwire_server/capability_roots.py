@@ -23,7 +23,7 @@ from execwire.pathuri import from_native_path
 from execwire.protocol import models
 
 from .errors import INVALID_REQUEST, NOT_FOUND, RpcError
-from .fs_ops import Metadata
+from .fs_ops import Metadata, walk_entries
 
 __all__ = ["MAX_ROOTS", "discover"]
 
@@ -80,7 +80,7 @@ async def _discover_root(
         result.error = f"capability root {uri} is not a directory"
         return result
     try:
-        entries, errors, truncated = await ops(
+        groups, errors, truncated = await ops(
             "walk", root, MAX_SCAN_DEPTH, MAX_DIRECTORIES, MAX_ENTRIES, True, False
         )
     except RpcError as error:
@@ -91,7 +91,7 @@ async def _discover_root(
         warnings.append(f"failed to scan capability path {from_native_path(path)}: {message}")
     if truncated:
         warnings.append(f"capability scan reached its traversal limit (root: {uri})")
-    files = [path for path, kind in entries if kind == "file"]
+    files = [path for path, kind in walk_entries(groups) if kind == "file"]
     skills = sorted(
         (path for path in files if os.path.basename(path) == SKILL_FILE), key=from_native_path
     )

@@ -454,7 +454,7 @@ async def scenario_output_chunk_size(target: Target, workdir: Path) -> None:
     async with executor:
         extensions = executor.client.server_extensions
         if target.name.startswith("execwire"):
-            assert extensions == models.ExecwireExtensions(output_chunk_bytes=65536)
+            assert extensions == models.ExecwireExtensions(output_chunk_bytes=65536, walk_tree=True)
         session = await executor.spawn(["head", "-c", str(1 << 20), "/dev/zero"], cwd=workdir)
         sizes = [len(chunk.data) async for chunk in session.output()]
         assert sum(sizes) == 1 << 20

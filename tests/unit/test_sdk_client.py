@@ -441,13 +441,21 @@ async def test_initialize_asks_for_larger_chunks_and_reports_what_was_applied() 
         assert (await conn.receive())["method"] == "initialized"
 
     bulk = ScriptedConnector(
-        lambda conn: serve(conn, {"outputChunkBytes": 65536}, {"outputChunkBytes": 65536})
+        lambda conn: serve(
+            conn,
+            {"outputChunkBytes": 65536, "walkTree": True},
+            {"outputChunkBytes": 65536, "walkTree": True},
+        )
     )
     client = await ExecServerClient.open(bulk)
-    assert client.server_extensions == models.ExecwireExtensions(output_chunk_bytes=65536)
+    assert client.server_extensions == models.ExecwireExtensions(
+        output_chunk_bytes=65536, walk_tree=True
+    )
     await bulk.finished()
     await client.close()
-    reference = ScriptedConnector(lambda conn: serve(conn, {"outputChunkBytes": 8192}, None))
+    reference = ScriptedConnector(
+        lambda conn: serve(conn, {"outputChunkBytes": 8192, "walkTree": True}, None)
+    )
     client = await ExecServerClient.open(reference, output_chunk_bytes=8192)
     assert client.server_extensions is None  # a server without extensions ignores the ask
     await reference.finished()

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from execwire import base64_strict, jsonrpc
 from execwire.errors import ProtocolError
 from execwire.protocol import models
+from execwire_server import bulk
 
 CHUNK = bytes(range(256)) * 3 + b"tail"
 
@@ -190,3 +191,16 @@ def test_write_file_request_carries_the_data(size: int) -> None:
         path="file:///tmp/a", data_base64=base64.b64encode(data).decode(), follow_symlinks=True
     )
     assert decoded == {"id": 9, "method": "fs/writeFile", "params": expected.to_wire()}
+
+
+@pytest.mark.parametrize("size", [1, 3, (1 << 20) - 1, 1 << 20])
+def test_write_block_request_is_the_generated_request(size: int) -> None:
+    data = random.Random(size).randbytes(size)
+    params = models.FsWriteBlockParams(handle_id="h", offset=1 << 40, chunk=b"")
+    message = jsonrpc.encode_bulk_request(3, "fs/writeBlock", params.to_wire(), "chunk", memoryview(data))
+    expected = models.FsWriteBlockParams(handle_id="h", offset=1 << 40, chunk=data)
+    assert orjson.loads(message) == {"id": 3, "method": "fs/writeBlock", "params": expected.to_wire()}
+    # The server's bulk path finds what the general path would decode.
+    cut = bulk.cut_write_data(message)
+    assert cut is not None and cut.member == "chunk"
+    assert base64_strict.decode_span(message, cut.start, cut.end) == data
