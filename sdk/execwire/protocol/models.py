@@ -474,11 +474,60 @@ class SkillDiscoveryRoot(WireModel):
     """
 
 
+class SkillToolDependency(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    type: str
+    value: str
+    description: Annotated[str | None, Field(json_schema_extra={"emit-null": True})] = (
+        None
+    )
+    transport: Annotated[str | None, Field(json_schema_extra={"emit-null": True})] = (
+        None
+    )
+    command: Annotated[str | None, Field(json_schema_extra={"emit-null": True})] = None
+    url: Annotated[str | None, Field(json_schema_extra={"emit-null": True})] = None
+    oauth_callback_port: Annotated[
+        U16 | None,
+        Field(alias="oauthCallbackPort", json_schema_extra={"emit-null": True}),
+    ] = None
+
+
+class SkillDependencies(WireModel):
+    """
+    The dependencies: of a skill's agents/openai.yaml (null when it lists no valid tool).
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    tools: list[SkillToolDependency]
+
+
+class SkillPolicy(WireModel):
+    """
+    The policy: of a skill's agents/openai.yaml (null when it does not decode).
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    allow_implicit_invocation: Annotated[
+        bool | None,
+        Field(alias="allowImplicitInvocation", json_schema_extra={"emit-null": True}),
+    ] = None
+    products: list[str]
+
+
 class ExecutorSkill(WireModel):
     model_config = ConfigDict(
         validate_by_name=True,
     )
     name: str
+    """
+    The frontmatter's name (else the skill's directory name), prefixed with the namespace of the nearest plugin manifest above it.
+    """
     description: str
     short_description: Annotated[
         str | None,
@@ -489,15 +538,72 @@ class ExecutorSkill(WireModel):
     The SKILL.md file.
     """
     discovery_root: Annotated[SkillDiscoveryRoot, Field(alias="discoveryRoot")]
-    dependencies: Annotated[None, Field(json_schema_extra={"emit-null": True})] = None
-    policy: Annotated[None, Field(json_schema_extra={"emit-null": True})] = None
+    dependencies: Annotated[
+        SkillDependencies | None, Field(json_schema_extra={"emit-null": True})
+    ] = None
+    policy: Annotated[
+        SkillPolicy | None, Field(json_schema_extra={"emit-null": True})
+    ] = None
+
+
+class ExecutorPluginSkill(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    name: str
+    """
+    <plugin namespace>:<skill name>.
+    """
+    description: str
+    short_description: Annotated[
+        str | None,
+        Field(alias="shortDescription", json_schema_extra={"emit-null": True}),
+    ] = None
+    path: PathUri
+    """
+    The SKILL.md file.
+    """
+    dependencies: Annotated[
+        SkillDependencies | None, Field(json_schema_extra={"emit-null": True})
+    ] = None
+    policy: Annotated[
+        SkillPolicy | None, Field(json_schema_extra={"emit-null": True})
+    ] = None
+
+
+class ExecutorPlugin(WireModel):
+    """
+    A plugin installed in the Codex home's plugin cache (plugins/cache/<marketplace>/<plugin>/<version>).
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    id: str
+    """
+    <plugin>@<marketplace>, from the directory names.
+    """
+    display_name: Annotated[str, Field(alias="displayName")]
+    remote_plugin_id: Annotated[
+        str | None, Field(alias="remotePluginId", json_schema_extra={"emit-null": True})
+    ] = None
+    version: str
+    """
+    The version directory chosen: local, else the highest.
+    """
+    root: PathUri
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    files: DiscoveredPluginFiles
+    skills: list[ExecutorPluginSkill]
 
 
 class CapabilitiesDiscoverV2Response(WireModel):
     model_config = ConfigDict(
         validate_by_name=True,
     )
-    plugins: list[dict[str, Any]]
+    plugins: list[ExecutorPlugin]
     skills: list[ExecutorSkill]
     warnings: list[str]
 
