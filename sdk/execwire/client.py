@@ -788,18 +788,6 @@ class ExecServerClient(ClientStubs):
 
         await self._call("fs/writeFile", encode, models.EmptyResponse, via=None)
 
-    async def _fs_write_block_bytes(
-        self, params: models.FsWriteBlockParams, data: bytes | memoryview
-    ) -> None:
-        """`fs/writeBlock` of `data` (`params.chunk` is ignored), for `RemoteFile.write`:
-        the base64 is written straight into the request."""
-
-        def encode(request_id: int) -> bytes:
-            wire = params.to_wire()
-            return jsonrpc.encode_bulk_request(request_id, "fs/writeBlock", wire, "chunk", data)
-
-        await self._call("fs/writeBlock", encode, models.EmptyResponse, via=None)
-
     async def _notify(self, method: str, params: WireModel | None) -> None:
         await self._await_ready()
         transport = self._transport

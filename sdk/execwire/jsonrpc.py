@@ -34,7 +34,6 @@ __all__ = [
     "ServerRequest",
     "decode",
     "decode_output",
-    "encode_bulk_request",
     "encode_error",
     "encode_notification",
     "encode_request",
@@ -362,19 +361,11 @@ class FileReplyDecoder:
 
 def encode_write_file(request_id: int, params: dict[str, Any], data: bytes) -> bytes:
     """An `fs/writeFile` request carrying `data` (`params` without `dataBase64`, or it is
-    replaced); see `encode_bulk_request`."""
-    return encode_bulk_request(request_id, "fs/writeFile", params, "dataBase64", data)
-
-
-def encode_bulk_request(
-    request_id: int, method: str, params: dict[str, Any], member: str, data: bytes | memoryview
-) -> bytes:
-    """A request whose params carry `data` as base64 in `member` (replacing any such
-    member of `params`). The base64 is encoded piece by piece into the one buffer that
-    becomes the message: a 64 MiB write then allocates its 89 MB once, not as a str and
-    again as the encoded message."""
-    rest = {key: value for key, value in params.items() if key != member}
-    head = orjson.dumps({"id": request_id, "method": method, "params": rest})
+    replaced). The base64 is encoded piece by piece into the one buffer that becomes the
+    message: a 64 MiB write then allocates its 89 MB once, not as a str and again as the
+    encoded message."""
+    rest = {key: value for key, value in params.items() if key != "dataBase64"}
+    head = orjson.dumps({"id": request_id, "method": "fs/writeFile", "params": rest})
     # `head` ends with the two closing braces; the data goes in as the last param.
-    key = b'"' + member.encode() + b'":"'
-    return base64_strict.encode_framed(head[:-2] + (b"," + key if rest else key), data, _TAIL)
+    key = b',"dataBase64":"' if rest else b'"dataBase64":"'
+    return base64_strict.encode_framed(head[:-2] + key, data, _TAIL)

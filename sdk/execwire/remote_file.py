@@ -89,17 +89,14 @@ class RemoteFile:
     async def write(self, data: bytes) -> None:
         """Append `data` to a `replace` handle's new content (in blocks of at most 1 MiB, a
         few in flight at once)."""
-        writes: list[asyncio.Future[None]] = []
-        view = memoryview(data)
+        writes: list[asyncio.Future[models.EmptyResponse]] = []
         try:
             for start in range(0, len(data), MAX_BLOCK_BYTES):
-                block = view[start : start + MAX_BLOCK_BYTES]
+                block = data[start : start + MAX_BLOCK_BYTES]
                 params = models.FsWriteBlockParams(
-                    handle_id=self._handle_id, offset=self._write_offset + start, chunk=b""
+                    handle_id=self._handle_id, offset=self._write_offset + start, chunk=block
                 )
-                writes.append(
-                    asyncio.ensure_future(self._client._fs_write_block_bytes(params, block))
-                )
+                writes.append(asyncio.ensure_future(self._client.fs_write_block(params)))
                 if len(writes) >= IN_FLIGHT:
                     await writes.pop(0)
             while writes:
