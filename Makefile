@@ -35,10 +35,10 @@ check-codegen: install
 	$(PY) -m codegen.check
 
 lint: install
-	$(VENV)/bin/ruff check sdk server tests codegen examples bench
+	$(VENV)/bin/ruff check sdk server rendezvous tests codegen examples bench
 
 typecheck: install
-	$(VENV)/bin/mypy sdk server examples bench
+	$(VENV)/bin/mypy sdk server rendezvous examples bench
 
 test: install check-codegen lint typecheck
 	$(PY) -m pytest -q

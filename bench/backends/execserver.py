@@ -218,7 +218,7 @@ class RelayBackend(Backend):
                 [
                     sys.executable,
                     "-m",
-                    "execwire_server.rendezvous",
+                    "execwire_rendezvous",
                     "--listen",
                     "127.0.0.1:0",
                     "--token-file",

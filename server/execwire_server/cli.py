@@ -22,9 +22,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from execwire.listen_address import parse_ip_and_port
+
 from .allocator import DEFAULT_RETAIN_MIB, retain_freed_memory
 from .collector import quiet_garbage_collector
-from .listen_address import parse_ip_and_port
 from .remote import DEFAULT_STREAM_IDLE_TIMEOUT, RegistryClient, RemoteExecutor
 from .server import ExecServer
 from .sessions import DETACHED_SESSION_TTL_SECONDS, EXITED_PROCESS_RETENTION_SECONDS

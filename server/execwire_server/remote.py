@@ -3,10 +3,10 @@
 The executor registers one Noise identity with the registry, dials the rendezvous websocket
 it returns, and serves every virtual stream on that socket as an independent JSON-RPC
 session (the same `Connection` processor as the local listener). All protocol decisions live
-in the sans-I/O `execwire.relay.executor_mux.ExecutorMux`; this module only moves bytes,
+in the sans-I/O `execwire_server.executor_mux.ExecutorMux`; this module only moves bytes,
 runs registry validations and keeps the timers.
 
-    RegistryClient    register / validate (execwire.relay.registry, shared with the harness)
+    RegistryClient    register / validate (execwire.registry_client, shared with the harness)
     RemoteExecutor    register, dial, serve, reconnect with backoff, re-register when refused
     RelaySocket       one rendezvous websocket: reader, writer, timers, validations, sessions
 
@@ -28,7 +28,18 @@ import orjson
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
-from execwire.relay.executor_mux import (
+from execwire.registry_client import (
+    Registration,
+    RegistryAuthError,
+    RegistryClient,
+    RegistryError,
+    redact_url,
+)
+from execwire.relay.frames import MAX_FRAME_LEN
+from execwire.relay.framing import MAX_MESSAGE_LEN
+from execwire.relay.noise import NoiseIdentity
+from execwire.relay.stream import BULK_WINDOW_BYTES, StreamConfig
+from execwire_server.executor_mux import (
     Action,
     CancelValidation,
     CloseStream,
@@ -40,17 +51,6 @@ from execwire.relay.executor_mux import (
     StartValidation,
     StreamHandle,
 )
-from execwire.relay.frames import MAX_FRAME_LEN
-from execwire.relay.framing import MAX_MESSAGE_LEN
-from execwire.relay.noise import NoiseIdentity
-from execwire.relay.registry import (
-    Registration,
-    RegistryAuthError,
-    RegistryClient,
-    RegistryError,
-    redact_url,
-)
-from execwire.relay.stream import BULK_WINDOW_BYTES, StreamConfig
 
 from .errors import INTERNAL_ERROR
 

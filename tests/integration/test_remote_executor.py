@@ -1,6 +1,6 @@
 """`execwire-server --remote` through the registry + rendezvous, driven by a relay harness.
 
-The executor is a real child process; the rendezvous (``execwire_server.rendezvous``) runs
+The executor is a real child process; the rendezvous (``execwire_rendezvous``) runs
 in-process so tests can watch frames, inject faults and drop sockets. Waits are bounded
 safety nets, never timing assertions.
 """
@@ -17,18 +17,18 @@ from typing import Any
 
 import aiohttp
 import pytest
-
-from execwire.relay.frames import FrameKind as RelayFrameKind
-from execwire.relay.frames import decode_frame, handshake_frame
-from execwire.relay.noise import NoiseIdentity
-from execwire.relay.stream import StreamConfig
-from execwire_server.rendezvous import (
+from execwire_rendezvous import (
     Direction,
     DirectionFaults,
     FaultConfig,
     FrameKind,
     Rendezvous,
 )
+
+from execwire.relay.frames import FrameKind as RelayFrameKind
+from execwire.relay.frames import decode_frame, handshake_frame
+from execwire.relay.noise import NoiseIdentity
+from execwire.relay.stream import StreamConfig
 
 from .test_remote_support import ENV, TOKEN, HarnessError, RelayHarness, remote_executor
 

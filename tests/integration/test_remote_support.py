@@ -6,7 +6,7 @@
 * :func:`remote_executor`: ``execwire-server --remote`` as a child process (own process
   group, killed on exit), its stderr kept for inspection.
 
-Registry and rendezvous come from ``execwire_server.rendezvous.Rendezvous``. The module holds
+Registry and rendezvous come from ``execwire_rendezvous.Rendezvous``. The module holds
 no tests of its own (pytest collects it for its name only).
 """
 

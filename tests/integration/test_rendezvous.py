@@ -22,11 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import pytest
 from aiohttp import WSMsgType
-from yarl import URL
-
-from execwire.protocol.codex.exec_server.relay.v1 import relay_pb2 as pb
-from execwire.relay.noise import NoiseIdentity
-from execwire_server.rendezvous import (
+from execwire_rendezvous import (
     CapturedFrame,
     Direction,
     DirectionFaults,
@@ -35,6 +31,10 @@ from execwire_server.rendezvous import (
     FrameKind,
     Rendezvous,
 )
+from yarl import URL
+
+from execwire.protocol.codex.exec_server.relay.v1 import relay_pb2 as pb
+from execwire.relay.noise import NoiseIdentity
 
 TOKEN = "rendezvous-test-token-5f2c"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -773,7 +773,7 @@ async def test_command_line(tmp_path: Path, http: aiohttp.ClientSession) -> None
     token_file = tmp_path / "rv.token"
     env = {k: v for k, v in os.environ.items() if k != "EXECWIRE_RENDEZVOUS_TOKEN"}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "execwire_server.rendezvous",
+        sys.executable, "-m", "execwire_rendezvous",
         "--listen", "127.0.0.1:0", "--write-token-file", str(token_file), "--log-level", "debug",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
     )  # fmt: skip

@@ -25,6 +25,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import WSMsgType
+from execwire_rendezvous import Direction, FrameKind, Rendezvous
 from yarl import URL
 
 from execwire.protocol.codex.exec_server.relay.v1 import relay_pb2 as pb
@@ -36,7 +37,6 @@ from execwire.relay.noise import (
     TransportKeys,
     relay_prologue,
 )
-from execwire_server.rendezvous import Direction, FrameKind, Rendezvous
 
 pytestmark = pytest.mark.interop
 

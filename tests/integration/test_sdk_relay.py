@@ -1,6 +1,6 @@
 """The SDK as a relay harness: registry + rendezvous + `execwire-server --remote`, end to end.
 
-Everything is real: the dev registry/rendezvous (`execwire_server.rendezvous`), the executor
+Everything is real: the dev registry/rendezvous (`execwire_rendezvous`), the executor
 as a child process, and the SDK's `RelayConnector` (Noise hybridIK initiator) underneath the
 ordinary typed client.
 """
@@ -16,14 +16,14 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from execwire_rendezvous import DirectionFaults, FaultConfig, Rendezvous
+from execwire_rendezvous.frames import FrameKind
 
 from execwire import ExecServerClient, Executor, RelayConnector, TransportError
 from execwire.client import ReconnectPolicy
 from execwire.errors import ServerInternalError
 from execwire.protocol import models
 from execwire.testing import FaultInjectingConnector
-from execwire_server.rendezvous import DirectionFaults, FaultConfig, Rendezvous
-from execwire_server.rendezvous.frames import FrameKind
 
 from .test_remote_support import ENV, TOKEN, remote_executor
 

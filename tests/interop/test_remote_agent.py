@@ -16,10 +16,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from execwire_rendezvous import Direction, FrameKind, Rendezvous
 
 from execwire.relay.frames import FrameKind as RelayFrameKind
 from execwire.relay.frames import decode_frame
-from execwire_server.rendezvous import Direction, FrameKind, Rendezvous
 
 from ..integration.test_remote_support import ENV, TOKEN, remote_executor
 from .mock_model import MockModel, run_codex_exec

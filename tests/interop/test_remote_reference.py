@@ -1,7 +1,7 @@
 """Our relay harness (the initiator core) against the REAL codex 0.169.0 executor.
 
 `codex exec-server --remote http://127.0.0.1:P --environment-id env-1
---registration-bearer-stdin` registers with ``execwire_server.rendezvous`` and our harness
+--registration-bearer-stdin` registers with ``execwire_rendezvous`` and our harness
 reaches it through the rendezvous: the hybrid Noise handshake, framing and ordering are
 checked bit for bit against the reference. Also pinned here: what the reference does with
 our ack-capable markers (ignores them), with a record that is JSON but not JSON-RPC (Reset),
@@ -22,13 +22,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from execwire_rendezvous import Direction, FrameKind, Rendezvous
 from websockets.asyncio.client import connect
 
 from execwire.relay.frames import FrameKind as RelayFrameKind
 from execwire.relay.frames import data_frame, decode_frame, handshake_frame
 from execwire.relay.noise import NoiseIdentity
 from execwire.relay.reliable import ACK_CAPABLE
-from execwire_server.rendezvous import Direction, FrameKind, Rendezvous
 
 from ..integration.test_remote_support import (
     ENV,

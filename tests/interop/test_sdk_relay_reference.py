@@ -12,9 +12,9 @@ import os
 from pathlib import Path
 
 import pytest
+from execwire_rendezvous import FrameKind, Rendezvous
 
 from execwire import Executor
-from execwire_server.rendezvous import FrameKind, Rendezvous
 
 from ..integration.test_remote_support import ENV, TOKEN
 from .test_remote_reference import WAIT, reference_executor

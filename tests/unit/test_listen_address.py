@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from execwire_rendezvous.cli import parse_listen
 
+from execwire.listen_address import parse_ip_and_port
 from execwire_server.cli import ListenUrl, parse_listen_url
-from execwire_server.listen_address import parse_ip_and_port
-from execwire_server.rendezvous.cli import parse_listen
 
 
 @pytest.mark.parametrize(

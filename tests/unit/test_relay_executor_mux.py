@@ -1,4 +1,4 @@
-"""Tests for execwire.relay.executor_mux: the executor's per-socket stream table and budgets."""
+"""Tests for execwire_server.executor_mux: the executor's per-socket stream table and budgets."""
 
 from __future__ import annotations
 
@@ -8,18 +8,6 @@ from typing import TypeVar
 import orjson
 import pytest
 
-from execwire.relay.executor_mux import (
-    Action,
-    CancelValidation,
-    CloseStream,
-    Deliver,
-    ExecutorMux,
-    MuxLimits,
-    OpenStream,
-    SendFrame,
-    StartValidation,
-    StreamHandle,
-)
 from execwire.relay.frames import (
     Frame,
     FrameKind,
@@ -33,6 +21,18 @@ from execwire.relay.frames import (
 )
 from execwire.relay.noise import HandshakeInitiator, NoiseIdentity, relay_prologue
 from execwire.relay.stream import HarnessHandshake, RelayStream, StreamConfig
+from execwire_server.executor_mux import (
+    Action,
+    CancelValidation,
+    CloseStream,
+    Deliver,
+    ExecutorMux,
+    MuxLimits,
+    OpenStream,
+    SendFrame,
+    StartValidation,
+    StreamHandle,
+)
 
 ENV, REG = "env-1", "registration-1"
 

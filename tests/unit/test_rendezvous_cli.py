@@ -6,9 +6,8 @@ import stat
 from pathlib import Path
 
 import pytest
-
-from execwire_server.rendezvous import cli
-from execwire_server.rendezvous.faults import DirectionFaults
+from execwire_rendezvous import cli
+from execwire_rendezvous.faults import DirectionFaults
 
 
 @pytest.mark.parametrize(

@@ -5,15 +5,15 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, quote, urlencode
 
 import pytest
-
-from execwire.relay.noise import NoiseIdentity, NoisePublicKey
-from execwire_server.rendezvous.credentials import (
+from execwire_rendezvous.credentials import (
     CredentialError,
     CredentialSigner,
     Role,
     SingleUseLedger,
 )
-from execwire_server.rendezvous.registry import Registry, RegistryRefusal, check_environment_id
+from execwire_rendezvous.registry import Registry, RegistryRefusal, check_environment_id
+
+from execwire.relay.noise import NoiseIdentity, NoisePublicKey
 
 
 class Clock:

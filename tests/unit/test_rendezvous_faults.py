@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from execwire_server.rendezvous.faults import (
+from execwire_rendezvous.faults import (
     Direction,
     DirectionFaults,
     FaultConfig,

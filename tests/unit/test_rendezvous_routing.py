@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import pytest
-
-from execwire.protocol.codex.exec_server.relay.v1 import relay_pb2 as pb
-from execwire_server.rendezvous.frames import FrameKind, inspect_frame, reset_frame
-from execwire_server.rendezvous.routing import (
+from execwire_rendezvous.frames import FrameKind, inspect_frame, reset_frame
+from execwire_rendezvous.routing import (
     HARNESS_DISCONNECTED,
     Action,
     Endpoint,
     RoutingTable,
 )
+
+from execwire.protocol.codex.exec_server.relay.v1 import relay_pb2 as pb
 
 ENV = "env-1"
 REG = "reg-1"

@@ -7,7 +7,6 @@
 * :mod:`.frames`: ``RelayMessageFrame`` encoding, decoding and validation.
 * :mod:`.stream`: the per-stream handshakes (:class:`HarnessHandshake` for the initiator,
   :class:`ExecutorHandshake` for the responder) and the established :class:`RelayStream`.
-* :mod:`.executor_mux`: the executor's per-socket demultiplexer (:class:`ExecutorMux`).
 """
 
 from .errors import (
@@ -20,7 +19,6 @@ from .errors import (
     StreamReset,
     StreamTimeout,
 )
-from .executor_mux import ExecutorMux, MuxLimits, StreamHandle
 from .frames import RESET_REASON, Frame, FrameKind, decode_frame, frame_for_stream
 from .framing import MAX_MESSAGE_LEN, RECORD_PLAINTEXT_LEN, MessageAssembler, encode_message
 from .noise import (
@@ -44,7 +42,6 @@ __all__ = [
     "RECORD_PLAINTEXT_LEN",
     "RESET_REASON",
     "ExecutorHandshake",
-    "ExecutorMux",
     "Frame",
     "FrameKind",
     "FramingError",
@@ -53,7 +50,6 @@ __all__ = [
     "HarnessHandshake",
     "InvalidFrame",
     "MessageAssembler",
-    "MuxLimits",
     "NoiseError",
     "NoiseIdentity",
     "NoisePublicKey",
@@ -65,7 +61,6 @@ __all__ = [
     "ReliableSender",
     "ReorderBuffer",
     "StreamConfig",
-    "StreamHandle",
     "StreamReset",
     "StreamTimeout",
     "TransportCipher",

@@ -30,17 +30,17 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
 from ..errors import AuthenticationError, MessageTooLarge, TransportError
-from ..relay.errors import RelayProtocolError, StreamReset
-from ..relay.frames import MAX_FRAME_LEN, InvalidFrame, frame_for_stream
-from ..relay.framing import MAX_MESSAGE_LEN
-from ..relay.noise import NoiseIdentity
-from ..relay.registry import (
+from ..registry_client import (
     ConnectBundle,
     RegistryAuthError,
     RegistryClient,
     RegistryError,
     redact_url,
 )
+from ..relay.errors import RelayProtocolError, StreamReset
+from ..relay.frames import MAX_FRAME_LEN, InvalidFrame, frame_for_stream
+from ..relay.framing import MAX_MESSAGE_LEN
+from ..relay.noise import NoiseIdentity
 from ..relay.stream import BULK_WINDOW_BYTES, HarnessHandshake, RelayStream, StreamConfig
 
 __all__ = ["RelayConnector", "RelayTransport"]

@@ -24,7 +24,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..listen_address import parse_ip_and_port
+from execwire.listen_address import parse_ip_and_port
+
 from .faults import DEFAULT_REORDER_MAX_HOLD, Direction, DirectionFaults, FaultConfig
 from .registry import DEFAULT_AUTHORIZATION_TTL
 from .server import DEFAULT_EXECUTOR_CREDENTIAL_TTL, DEFAULT_HARNESS_CREDENTIAL_TTL, Rendezvous

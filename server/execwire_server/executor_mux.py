@@ -26,10 +26,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
-from .errors import FramingError, InvalidFrame, RelayProtocolError, StreamReset, StreamTimeout
-from .frames import Frame, FrameKind, decode_frame, reset_frame
-from .noise import NoiseIdentity, NoisePublicKey
-from .stream import ExecutorHandshake, RelayStream, StreamConfig
+from execwire.relay.errors import (
+    FramingError,
+    InvalidFrame,
+    RelayProtocolError,
+    StreamReset,
+    StreamTimeout,
+)
+from execwire.relay.frames import Frame, FrameKind, decode_frame, reset_frame
+from execwire.relay.noise import NoiseIdentity, NoisePublicKey
+from execwire.relay.stream import ExecutorHandshake, RelayStream, StreamConfig
 
 __all__ = [
     "Action",

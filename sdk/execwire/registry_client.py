@@ -28,7 +28,7 @@ from execwire.protocol.registry import (
 )
 from execwire.protocol.registry import RegistryError as ErrorBody
 
-from .noise import NoisePublicKey
+from .relay.noise import NoisePublicKey
 
 __all__ = [
     "ConnectBundle",

@@ -40,8 +40,8 @@ from execwire.protocol.registry import (
     ValidateRequest,
     ValidateResponse,
 )
+from execwire.registry_client import SECURITY_PROFILE
 from execwire.relay.noise import NoiseError, NoisePublicKey
-from execwire.relay.registry import SECURITY_PROFILE
 
 from .credentials import Credential, CredentialError, CredentialSigner, Role, SingleUseLedger
 from .faults import Direction, FaultConfig, FaultInjector
@@ -66,7 +66,7 @@ __all__ = [
     "ValidationRecord",
 ]
 
-logger = logging.getLogger("execwire_server.rendezvous")
+logger = logging.getLogger("execwire_rendezvous")
 
 MAX_MESSAGE_BYTES: Final = 256 * 1024
 """The reference's websocket frame and message limit on relay sockets."""
