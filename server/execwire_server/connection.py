@@ -18,13 +18,14 @@ import contextlib
 import logging
 import os
 from collections import deque
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 
 from execwire import base64_strict, pathuri
 from execwire.protocol import models
 from execwire.protocol.methods import REQUESTS, RequestSpec
+from execwire.transports.in_process import ServerSideTransport
 
 from . import bulk, jsonrpc_errors
 from .envpolicy import child_environment
@@ -42,6 +43,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Connection", "Transport"]
 
+Transport = ServerSideTransport
+"""The server's end of a connection (declared once, in the SDK, for every transport)."""
+
 logger = logging.getLogger(__name__)
 
 OUTBOUND_CAPACITY: Final = 128
@@ -52,27 +56,6 @@ less than a thread hop); more is decoded in a thread, not to stall other connect
 CONTROL_LANE: Final = frozenset(
     {"environment/info", "environment/status", "process/signal", "process/terminate"}
 )
-
-
-class Transport(Protocol):
-    """Moves whole JSON-RPC messages; knows nothing of their meaning."""
-
-    @property
-    def label(self) -> str:
-        """Peer label in malformed-message errors, e.g. `exec-server websocket 127.0.0.1:5`."""
-
-    @property
-    def parse_error_prefix(self) -> str:
-        """`failed to parse websocket JSON-RPC message from ` and the like."""
-
-    async def receive(self) -> bytes | None:
-        """The next message, or None when the peer is gone."""
-
-    async def send(self, message: bytes) -> None:
-        """Send one encoded message; raises ConnectionError when the peer is gone."""
-
-    def abort(self) -> None:
-        """Drop the connection at once, without a closing handshake."""
 
 
 class _Outbound:
@@ -135,7 +118,7 @@ class Connection(ResourceHandlers):
         self._missing = MissingWatches(self._outbound.put)
         # Relay streams end on a malformed message (the reference resets them); websocket and
         # stdio peers get an error reply with id -1 and stay connected.
-        self._malformed_is_fatal = bool(getattr(transport, "malformed_is_fatal", False))
+        self._malformed_is_fatal = transport.malformed_is_fatal
 
     # -- the session's view of this connection -----------------------------------------
 
@@ -185,16 +168,11 @@ class Connection(ResourceHandlers):
                 inbound.put_nowait(None)
 
     async def _write_loop(self) -> None:
-        # What queued up while the previous write was in progress goes out together: a
-        # transport with `send_batch` writes it with one syscall instead of one per message.
-        send_batch = getattr(self._transport, "send_batch", None)
+        # What queued up while the previous write was in progress goes out together
+        # (websocket and stdio write a batch with one syscall instead of one per message).
         while (batch := await self._outbound.take_all()) is not None:
             try:
-                if send_batch is not None:
-                    await send_batch(batch)
-                else:
-                    for message in batch:
-                        await self._transport.send(message)
+                await self._transport.send_batch(batch)
             except ConnectionError:
                 self._outbound.close()
                 return

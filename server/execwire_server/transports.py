@@ -107,6 +107,7 @@ class WebSocketTransport(WebSocketEndpoint):
     """One accepted websocket connection, served by an `ExecServer` once upgraded."""
 
     parse_error_prefix = "failed to parse websocket JSON-RPC message from "
+    malformed_is_fatal = False
 
     def __init__(
         self,
@@ -281,6 +282,7 @@ class StdioTransport:
 
     label = "exec-server stdio"
     parse_error_prefix = "failed to parse JSON-RPC message from "
+    malformed_is_fatal = False
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._reader = reader

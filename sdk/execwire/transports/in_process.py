@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import importlib
 from collections import deque
+from collections.abc import Sequence
 from typing import Final, Protocol, cast
 
 from ..errors import TransportError
@@ -51,15 +52,41 @@ class _MessageQueue:
 
 
 class ServerSideTransport(Protocol):
-    """What an embedded server is handed per connection (`execwire_server`'s Transport)."""
+    """The server's end of one connection: moves whole JSON-RPC messages and knows nothing
+    of their meaning. Every `execwire_server` transport (websocket, stdio, relay stream) and
+    the in-process one implement it; the server is handed one per connection."""
 
     @property
-    def label(self) -> str: ...
+    def label(self) -> str:
+        """Peer label in malformed-message errors, e.g. `exec-server websocket 127.0.0.1:5`."""
+        ...
+
     @property
-    def parse_error_prefix(self) -> str: ...
-    async def receive(self) -> bytes | None: ...
-    async def send(self, message: bytes) -> None: ...
-    def abort(self) -> None: ...
+    def parse_error_prefix(self) -> str:
+        """`failed to parse websocket JSON-RPC message from ` and the like."""
+        ...
+
+    @property
+    def malformed_is_fatal(self) -> bool:
+        """A malformed message ends the connection (a relay stream) instead of being
+        answered with an error."""
+        ...
+
+    async def receive(self) -> bytes | None:
+        """The next message, or None when the peer is gone."""
+        ...
+
+    async def send(self, message: bytes) -> None:
+        """Send one encoded message; raises ConnectionError when the peer is gone."""
+        ...
+
+    async def send_batch(self, messages: Sequence[bytes]) -> None:
+        """Send messages in order, with as few writes as the transport can."""
+        ...
+
+    def abort(self) -> None:
+        """Drop the connection at once, without a closing handshake."""
+        ...
 
 
 class EmbeddedServer(Protocol):
@@ -79,6 +106,7 @@ class _ServerSide:
 
     label = _LABEL
     parse_error_prefix = "failed to parse JSON-RPC message from "
+    malformed_is_fatal = False
 
     def __init__(self, inbound: _MessageQueue, outbound: _MessageQueue) -> None:
         self._inbound = inbound
@@ -90,6 +118,10 @@ class _ServerSide:
     async def send(self, message: bytes) -> None:
         if not self._outbound.put(message):
             raise ConnectionError("in-process client is gone")
+
+    async def send_batch(self, messages: Sequence[bytes]) -> None:
+        for message in messages:
+            await self.send(message)
 
     def abort(self) -> None:
         self._inbound.close(discard=True)
