@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+from .protocol.methods import ERROR_CODES, ERROR_MESSAGE_PREFIXES
+
 if TYPE_CHECKING:
     from .command import CompletedCommand
 
@@ -121,20 +123,34 @@ class SessionAlreadyAttachedError(RpcError):
     """-32010: the session is still attached to another (possibly dead) connection."""
 
 
-_BY_CODE: Final[dict[int, type[RpcError]]] = {
-    -32600: InvalidRequestError,
-    -32601: MethodNotFoundError,
-    -32602: InvalidParamsError,
-    -32603: ServerInternalError,
-    -32004: NotFoundError,
-    -32010: SessionAlreadyAttachedError,
+_BY_NAME: Final[dict[str, type[RpcError]]] = {
+    "InvalidRequest": InvalidRequestError,
+    "MethodNotFound": MethodNotFoundError,
+    "InvalidParams": InvalidParamsError,
+    "InternalError": ServerInternalError,
+    "NotFound": NotFoundError,
+    "SessionAlreadyAttached": SessionAlreadyAttachedError,
+    "SessionExpired": SessionExpiredError,
 }
+"""The exception of each error the schema names (its code and any message prefix come
+from the generated table)."""
+
+_BY_CODE: Final[dict[int, type[RpcError]]] = {
+    ERROR_CODES[name]: error
+    for name, error in _BY_NAME.items()
+    if name not in ERROR_MESSAGE_PREFIXES
+}
+_BY_PREFIX: Final[tuple[tuple[int, str, type[RpcError]], ...]] = tuple(
+    (ERROR_CODES[name], prefix, _BY_NAME[name]) for name, prefix in ERROR_MESSAGE_PREFIXES.items()
+)
 
 
 def rpc_error(code: int, message: str, method: str, data: object = None) -> RpcError:
-    """The `RpcError` subclass for `code` (plain `RpcError` for codes the API does not use)."""
-    if code == -32600 and message.startswith("unknown session id"):
-        return SessionExpiredError(code, message, method, data)
+    """The `RpcError` subclass for `code` (plain `RpcError` for codes the API does not use);
+    an error that shares its code is told by its message's prefix, as the schema says."""
+    for shared_code, prefix, error in _BY_PREFIX:
+        if code == shared_code and message.startswith(prefix):
+            return error(code, message, method, data)
     return _BY_CODE.get(code, RpcError)(code, message, method, data)
 
 

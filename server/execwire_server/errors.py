@@ -11,17 +11,22 @@ __all__ = [
     "METHOD_NOT_FOUND",
     "NOT_FOUND",
     "SESSION_ALREADY_ATTACHED",
+    "SESSION_EXPIRED_PREFIX",
     "RpcError",
     "io_error",
     "io_error_message",
 ]
 
+# The schema's error table (execwire.protocol.methods.ERROR_CODES), spelled out because
+# this module also runs in the sandbox's file helper, which imports the standard library
+# only; test_server_errors checks that both agree.
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
 NOT_FOUND = -32004
 SESSION_ALREADY_ATTACHED = -32010
+SESSION_EXPIRED_PREFIX = "unknown session id"
 
 
 class RpcError(Exception):

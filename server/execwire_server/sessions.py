@@ -13,7 +13,7 @@ import asyncio
 import uuid
 from typing import Final, Protocol
 
-from .errors import INVALID_REQUEST, SESSION_ALREADY_ATTACHED, RpcError
+from .errors import INVALID_REQUEST, SESSION_ALREADY_ATTACHED, SESSION_EXPIRED_PREFIX, RpcError
 from .processes import MAX_CHUNK_BYTES, READ_CHUNK_BYTES, ManagedProcess, SpawnRequest
 
 __all__ = [
@@ -120,7 +120,7 @@ class SessionRegistry:
         """Attach a detached session to a new connection."""
         session = self._sessions.get(session_id)
         if session is None:
-            raise RpcError(INVALID_REQUEST, f"unknown session id {session_id}")
+            raise RpcError(INVALID_REQUEST, f"{SESSION_EXPIRED_PREFIX} {session_id}")
         if session.attachment is not None:
             raise RpcError(
                 SESSION_ALREADY_ATTACHED,

@@ -744,8 +744,14 @@ ERROR_CODES: Final[Mapping[str, int]] = {
     "InternalError": -32603,
     "NotFound": -32004,
     "SessionAlreadyAttached": -32010,
+    "SessionExpired": -32600,
 }
 """The JSON-RPC error codes the API uses, by the schema's error names."""
+
+ERROR_MESSAGE_PREFIXES: Final[Mapping[str, str]] = {
+    "SessionExpired": "unknown session id",
+}
+"""The errors that share a code with another, told apart by how their message begins."""
 
 
 class ClientStubs:
