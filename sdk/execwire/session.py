@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import Final
 
-from .client import ExecServerClient, ProcessRoute
+from .client import ExecServerClient
+from .routes import ProcessRoute
 from .errors import ExecTimeout, ExecWireError, OutputLost, WriteRejected
 from .process_cursor import OutputChunk, OutputGap
 from .protocol import models
