@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 import os
 import weakref
@@ -51,14 +50,13 @@ from .errors import (
     ExecWireError,
     InvalidRequestError,
     ProtocolError,
-    RequestOutcomeUnknown,
     SessionAlreadyAttachedError,
     TransportError,
-    rpc_error,
 )
 from .process_cursor import CursorEvent, OutputChunk, ProcessEvent
 from .protocol import models
 from .protocol.methods import NOTIFICATIONS, ClientStubs, ServerNotification
+from .request_table import FileResult, PendingRequest, RequestTable
 from .routes import EventSubscription, ProcessEventStream, ProcessRoute
 from .transports import Connector, Transport
 from .transports.in_process import EmbeddedServer, InProcessConnector
@@ -89,27 +87,8 @@ DEFAULT_CLIENT_NAME: Final = "execwire"
 ClientEvent: TypeAlias = ProcessEvent
 """What `ExecServerClient.events()` yields: a process notification or an `OutputGap`."""
 
-# Repeating these after a lost link cannot change the outcome (process/write is deduplicated
-# by its writeId). process/signal is not here: a second interrupt can kill a program that
-# treats the first one gracefully.
-RETRY_SAFE_METHODS: Final = frozenset(
-    {
-        "process/read",
-        "process/write",
-        "process/terminate",
-        "fs/readFile",
-        "fs/getMetadata",
-        "fs/readDirectory",
-        "environment/info",
-        "environment/status",
-    }
-)
 # Remember this many forgotten process ids, to ignore their late notifications.
 FORGOTTEN_PROCESS_MEMORY: Final = 4096
-MAX_RESENDS: Final = 2
-"""A retry-safe request is re-sent after at most this many resumes, then fails: a request
-whose answer the link cannot carry (e.g. a relay stream reset by an oversized answer)
-would otherwise be re-sent forever."""
 DEFAULT_OUTPUT_CHUNK_BYTES: Final = 65536
 """Output chunk size asked of the server (execwire extension; other servers send 8 KiB)."""
 LARGE_RESULT_BYTES: Final = 1 << 20
@@ -140,53 +119,6 @@ class _State(Enum):
     RECONNECTING = "reconnecting"
     FAILED = "failed"
     CLOSED = "closed"
-
-
-@dataclass(frozen=True, slots=True)
-class _FileResult:
-    """How a request makes its result of an `fs/readFile`-shaped answer, sparing the
-    general path (JSON parser, pydantic)."""
-
-    from_span: Callable[[bytes, int, int], Any]
-    """From the answer's bytes and the span of its `dataBase64` text; None: let the general
-    path decode the message."""
-    from_data: Callable[[bytes], Any]
-    """From the data, when the transport decoded it already (`jsonrpc.FileReply`)."""
-
-
-class _PendingRequest:
-    __slots__ = (
-        "direct",
-        "file_result",
-        "future",
-        "message",
-        "method",
-        "resends",
-        "result_type",
-        "retry_safe",
-        "transport",
-    )
-
-    def __init__(
-        self,
-        method: str,
-        result_type: type[WireModel],
-        future: asyncio.Future[Any],
-        message: bytes,
-        direct: bool,
-        file_result: _FileResult | None,
-    ) -> None:
-        self.method = method
-        self.result_type = result_type
-        self.future = future
-        self.message = message
-        self.retry_safe = method in RETRY_SAFE_METHODS
-        self.direct = direct
-        """Sent on a specific transport during (re)connection; never re-sent."""
-        self.file_result = file_result
-        self.transport: Transport | None = None
-        """Where it was last sent; None while waiting for the connection."""
-        self.resends = 0
 
 
 class ExecServerClient(ClientStubs):
@@ -234,8 +166,7 @@ class ExecServerClient(ClientStubs):
         self._readers: set[asyncio.Task[None]] = set()
         self._background: set[asyncio.Task[None]] = set()
         self._reconnect_task: asyncio.Task[None] | None = None
-        self._ids = itertools.count(1)
-        self._pending: dict[int, _PendingRequest] = {}
+        self._requests = RequestTable()
         self._routes: dict[str, ProcessRoute] = {}
         self._forgotten: dict[str, None] = {}
         self._http_bodies: dict[str, asyncio.Queue[models.HttpRequestBodyDeltaNotification]] = {}
@@ -574,23 +505,16 @@ class ExecServerClient(ClientStubs):
         result_type: type[WireModel],
         *,
         via: Transport | None,
-        file_result: _FileResult | None = None,
+        file_result: FileResult | None = None,
     ) -> Any:
         """Send a request and await its result: a `result_type`, or what `file_result`
         made of a large answer. `encode` builds the message for a request id."""
         self._check_usable()
-        request_id = next(self._ids)
-        message = encode(request_id)
-        pending = _PendingRequest(
-            method,
-            result_type,
-            asyncio.get_running_loop().create_future(),
-            message,
-            via is not None,
-            file_result,
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        request_id, pending = self._requests.open(
+            method, encode, result_type, future, direct=via is not None, file_result=file_result
         )
-        del message  # a large request is held once, by `pending`
-        self._pending[request_id] = pending
+        del future  # a large request is held once, by `pending`
         try:
             if self._request_timeout is None or via is not None:
                 return await self._exchange(pending, via)
@@ -602,27 +526,27 @@ class ExecServerClient(ClientStubs):
                     f"{method}: no response within request_timeout={self._request_timeout} s"
                 ) from None
         finally:
-            self._pending.pop(request_id, None)
+            self._requests.close(request_id)
             # An error's traceback holds this frame, and `pending` holds the error (in its
             # future): dropping it keeps that cycle from waiting for the cyclic GC.
             del pending
 
-    async def _exchange(self, pending: _PendingRequest, via: Transport | None) -> Any:
+    async def _exchange(self, pending: PendingRequest, via: Transport | None) -> Any:
         if via is None:
             await self._await_ready()
             transport = self._transport
             assert transport is not None
         else:
             transport = via
-        pending.transport = transport
+        message = pending.message
+        pending.sent_on(transport)
         try:
-            await transport.send(pending.message)
+            await transport.send(message)
         except TransportError:
             if via is not None:
                 raise
             # The reader notices the loss too; the reconnect re-sends or fails this request.
-        if not pending.retry_safe:
-            pending.message = b""  # never re-sent: do not keep a large request alive
+        del message
         try:
             return await pending.future
         finally:
@@ -718,34 +642,17 @@ class ExecServerClient(ClientStubs):
     def _unawaited(self, request_id: int) -> bool:
         """No request waits for this answer any more (it timed out or was cancelled): it is
         dropped, as `_on_reply` drops it, without being re-encoded or parsed again."""
-        pending = self._pending.get(request_id)
-        return pending is None or pending.future.done()
+        return self._requests.awaited(request_id) is None
 
-    def _file_result_pending(self, request_id: int) -> _PendingRequest | None:
-        pending = self._pending.get(request_id)
+    def _file_result_pending(self, request_id: int) -> PendingRequest | None:
+        pending = self._requests.awaited(request_id)
         if pending is None or pending.file_result is None:
             return None
         return pending
 
     def _on_reply(self, reply: jsonrpc.Response | jsonrpc.ErrorReply) -> None:
-        pending = self._pending.get(reply.id) if isinstance(reply.id, int) else None
-        if pending is None or pending.future.done():
-            if isinstance(reply, jsonrpc.ErrorReply) and reply.id == -1:
-                _log.warning("server could not parse a message: %s", reply.message)
-            return
-        if isinstance(reply, jsonrpc.ErrorReply):
-            pending.future.set_exception(
-                rpc_error(reply.code, reply.message, pending.method, reply.data)
-            )
-            return
-        try:
-            result = pending.result_type.model_validate(reply.result)
-        except ValidationError as error:
-            pending.future.set_exception(
-                ProtocolError(f"{pending.method}: invalid result from the server: {error}")
-            )
-        else:
-            pending.future.set_result(result)
+        if not self._requests.answer(reply) and isinstance(reply, jsonrpc.ErrorReply) and reply.id == -1:
+            _log.warning("server could not parse a message: %s", reply.message)
 
     def _on_output(
         self, process_id: str, seq: int, stream: Literal["stdout", "stderr", "pty"], data: bytes
@@ -933,9 +840,7 @@ class ExecServerClient(ClientStubs):
 
     def _transport_ended(self, transport: Transport) -> None:
         self._ended_transports.add(transport)
-        for pending in list(self._pending.values()):
-            if pending.direct and pending.transport is transport and not pending.future.done():
-                pending.future.set_exception(TransportError(f"connection to {self.target} lost"))
+        self._requests.transport_ended(transport, TransportError(f"connection to {self.target} lost"))
         self._lost(transport)
 
     def _lost(self, transport: Transport) -> None:
@@ -1022,30 +927,8 @@ class ExecServerClient(ClientStubs):
                 raise result
 
     def _resend_after_resume(self, transport: Transport) -> None:
-        for pending in list(self._pending.values()):
-            if pending.direct or pending.transport is None or pending.future.done():
-                continue
-            if pending.transport is transport:
-                continue
-            if pending.retry_safe and pending.resends >= MAX_RESENDS:
-                pending.future.set_exception(
-                    TransportError(
-                        f"{pending.method}: the connection was lost {pending.resends + 1} times "
-                        "while this request was in flight (is its answer too large for the "
-                        "link?); giving up"
-                    )
-                )
-            elif pending.retry_safe:
-                pending.resends += 1
-                pending.transport = transport
-                self._spawn(_resend(transport, pending))
-            else:
-                pending.future.set_exception(
-                    RequestOutcomeUnknown(
-                        f"{pending.method}: the connection dropped while the request was in "
-                        "flight; the server may or may not have executed it"
-                    )
-                )
+        for pending in self._requests.after_resume(transport):
+            self._spawn(_resend(transport, pending))
 
     def _fail(self, error: ExecWireError) -> None:
         if self._state in (_State.CLOSED, _State.FAILED):
@@ -1057,9 +940,7 @@ class ExecServerClient(ClientStubs):
         self._end_everything(error)
 
     def _end_everything(self, error: ExecWireError) -> None:
-        for pending in list(self._pending.values()):
-            if not pending.future.done():
-                pending.future.set_exception(error)
+        self._requests.fail_all(error)
         for route in self._routes.values():
             route.fail(error)
         subscriptions, self._subscriptions = self._subscriptions, ()
@@ -1121,13 +1002,13 @@ def _same_bytes(data: bytes) -> bytes:
     return data
 
 
-_FILE_BYTES: Final = _FileResult(_file_response_bytes, _same_bytes)
+_FILE_BYTES: Final = FileResult(_file_response_bytes, _same_bytes)
 """`fs/readFile` for `Executor.read_bytes`: the file's bytes."""
-_FILE_MODEL: Final = _FileResult(_file_response_model, _file_data_model)
+_FILE_MODEL: Final = FileResult(_file_response_model, _file_data_model)
 """`fs/readFile` through the typed stub: its result model."""
 
 
-async def _resend(transport: Transport, pending: _PendingRequest) -> None:
+async def _resend(transport: Transport, pending: PendingRequest) -> None:
     with contextlib.suppress(TransportError):
         await transport.send(pending.message)
 

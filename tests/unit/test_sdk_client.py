@@ -30,7 +30,7 @@ from execwire import (
     WebSocketConnector,
     jsonrpc,
 )
-from execwire.client import MAX_RESENDS
+from execwire.request_table import MAX_RESENDS
 from execwire.errors import rpc_error
 from execwire.protocol import models
 from execwire.protocol.methods import NOTIFICATIONS
