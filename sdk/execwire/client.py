@@ -74,6 +74,7 @@ __all__ = [
     "DEFAULT_OUTPUT_CHUNK_BYTES",
     "DEFAULT_RECONNECT",
     "ClientEvent",
+    "ClientInternals",
     "ExecServerClient",
     "ReconnectPolicy",
 ]
@@ -121,6 +122,53 @@ class _State(Enum):
     CLOSED = "closed"
 
 
+class ClientInternals:
+    """What the SDK's own layers (`Executor`, `ExecSession`, `HttpResponse`) use of an
+    `ExecServerClient` beyond its RPC methods: `client.internal`. Not public API (it may
+    change in any release); applications use the RPC methods and `events()`."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: ExecServerClient) -> None:
+        # A proxy: the client holds this object, and a cycle would wait for the cyclic GC.
+        self._client: ExecServerClient = weakref.proxy(client)
+
+    def route(self, process_id: str) -> ProcessRoute:
+        """The route of a process this client tracks (made if new), for one consumer."""
+        return self._client._route(process_id)
+
+    def release_route(self, route: ProcessRoute) -> None:
+        """The route's consumer is gone: stop keeping its events (the client still tracks
+        the process until it closes)."""
+        self._client._drop_route(route)
+
+    async def read_file_bytes(self, params: models.FsReadFileParams) -> bytes:
+        """`fs/readFile` decoded straight to the file's bytes."""
+        return await self._client._fs_read_file_bytes(params)
+
+    async def write_file_bytes(self, params: models.FsWriteFileParams, data: bytes) -> None:
+        """`fs/writeFile` of `data`, its base64 written straight into the request."""
+        await self._client._fs_write_file_bytes(params, data)
+
+    def http_body(self, request_id: str) -> asyncio.Queue[models.HttpRequestBodyDeltaNotification]:
+        """Collect the `http/request/bodyDelta` notifications of `request_id` (before the
+        request is sent); `http_body_done` when finished."""
+        return self._client._http_body(request_id)
+
+    def http_body_done(self, request_id: str) -> None:
+        """Stop collecting body deltas for `request_id`."""
+        self._client._http_body_done(request_id)
+
+    def missing_watch(self, watch_id: int) -> asyncio.Future[None]:
+        """Resolved by the `fs/missingChanged` of `watch_id` (before the request is sent);
+        `missing_watch_done` when finished."""
+        return self._client._missing_watch(watch_id)
+
+    def missing_watch_done(self, watch_id: int) -> None:
+        """Stop waiting for `watch_id`."""
+        self._client._missing_watch_done(watch_id)
+
+
 class ExecServerClient(ClientStubs):
     """Typed async client of one exec-server session.
 
@@ -158,6 +206,8 @@ class ExecServerClient(ClientStubs):
             else None
         )
         self._extensions: models.ExecwireExtensions | None = None
+        self.internal = ClientInternals(self)
+        """For the SDK's own layers only (see `ClientInternals`)."""
         self._state = _State.CONNECTING
         self._ready = asyncio.Event()
         self._terminal: ExecWireError | None = None

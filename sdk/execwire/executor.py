@@ -342,7 +342,7 @@ class Executor(ExecutorFiles):
         response = await self._client.process_start(params)
         session = ExecSession(
             self._client,
-            self._client._route(params.process_id),
+            self._client.internal.route(params.process_id),
             argv=tuple(items),
             tty=tty,
             sandbox_type=response.sandbox_type,
@@ -356,7 +356,7 @@ class Executor(ExecutorFiles):
         from what the server retains."""
         await self._client.attach_process(process_id, after_seq=after_seq)
         return ExecSession(
-            self._client, self._client._route(process_id), argv=(), tty=False, sandbox_type=None
+            self._client, self._client.internal.route(process_id), argv=(), tty=False, sandbox_type=None
         )
 
     async def run(
@@ -406,7 +406,7 @@ class Executor(ExecutorFiles):
                 await asyncio.shield(session.close())
             raise
         finally:
-            self._client._drop_route(session._route)
+            self._client.internal.release_route(session._route)
         result = CompletedCommand(
             argv=session.argv,
             process_id=session.process_id,

@@ -45,7 +45,7 @@ class ExecutorFiles:
     ) -> bytes:
         """The whole content of a remote file (the server refuses files over 512 MiB)."""
         params = models.FsReadFileParams(path=self._uri(path), sandbox=sandbox)
-        return await self._client._fs_read_file_bytes(params)
+        return await self._client.internal.read_file_bytes(params)
 
     async def read_text(
         self,
@@ -68,7 +68,7 @@ class ExecutorFiles:
         """Create or truncate a remote file with `data` (its directory must exist)."""
         # The base64 goes straight into the request message, not through the model.
         params = models.FsWriteFileParams(path=self._uri(path), data_base64="", sandbox=sandbox)
-        await self._client._fs_write_file_bytes(params, data)
+        await self._client.internal.write_file_bytes(params, data)
 
     async def write_text(
         self,
@@ -192,7 +192,7 @@ class ExecutorFiles:
         yields the body as it arrives; otherwise it is in the answer.
         """
         request_id = uuid.uuid4().hex
-        parts = self._client._http_body(request_id) if stream else None
+        parts = self._client.internal.http_body(request_id) if stream else None
         params = models.HttpRequestParams(
             method=method,
             url=url,
@@ -211,7 +211,7 @@ class ExecutorFiles:
         try:
             response = await self._client.http_request(params)
         except BaseException:
-            self._client._http_body_done(request_id)
+            self._client.internal.http_body_done(request_id)
             raise
         return HttpResponse(response, client=self._client, request_id=request_id, parts=parts)
 
@@ -221,7 +221,7 @@ class ExecutorFiles:
         replaces the last."""
         self._missing_watch_id += 1
         watch_id = self._missing_watch_id
-        changed = self._client._missing_watch(watch_id)
+        changed = self._client.internal.missing_watch(watch_id)
         try:
             response = await self._client.fs_watch_missing(
                 models.FsWatchMissingParams(
@@ -229,10 +229,10 @@ class ExecutorFiles:
                 )
             )
         except BaseException:
-            self._client._missing_watch_done(watch_id)
+            self._client.internal.missing_watch_done(watch_id)
             raise
         if not response.watching:
-            self._client._missing_watch_done(watch_id)
+            self._client.internal.missing_watch_done(watch_id)
         return MissingWatch(watch_id, response.watching, changed if response.watching else None)
 
     async def exists(

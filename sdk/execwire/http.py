@@ -81,7 +81,7 @@ class HttpResponse:
                     return
         finally:
             if self._client is not None and self._request_id is not None:
-                self._client._http_body_done(self._request_id)
+                self._client.internal.http_body_done(self._request_id)
 
     async def read(self) -> bytes:
         """The whole body."""

@@ -92,7 +92,7 @@ class ExecSession:
             if type(event) is OutputChunk:
                 yield event
             elif event is None:
-                self._client._drop_route(route)
+                self._client.internal.release_route(route)
                 return
             elif isinstance(event, OutputGap):
                 raise OutputLost(event.process_id, event.first_seq, event.last_seq)
@@ -158,7 +158,7 @@ class ExecSession:
         except ExecWireError:
             pass  # the session is gone: the server will reap it
         finally:
-            self._client._drop_route(self._route)
+            self._client.internal.release_route(self._route)
 
     async def __aenter__(self) -> ExecSession:
         return self
@@ -177,4 +177,4 @@ def _forget_later(
 ) -> None:
     """Drop a route on its loop (the collector may run in another thread)."""
     with contextlib.suppress(RuntimeError):  # the loop is closed: the client is gone anyway
-        loop.call_soon_threadsafe(client._drop_route, route)
+        loop.call_soon_threadsafe(client.internal.release_route, route)
