@@ -13,7 +13,7 @@ same API blocking. Errors all derive from `ExecWireError` (`execwire.errors`).
 `sandbox=`.
 """
 
-from .client import DEFAULT_RECONNECT, ClientEvent, ExecServerClient, ReconnectPolicy
+from .client import ClientEvent, ExecServerClient
 from .command import CompletedCommand
 from .errors import (
     AuthenticationError,
@@ -42,6 +42,7 @@ from .http import HttpResponse
 from .missing_watch import MissingWatch
 from .process_cursor import OutputGap, ProcessEvent
 from .remote_file import RemoteFile
+from .resume import DEFAULT_RECONNECT, ReconnectPolicy
 from .sandbox import Sandbox
 from .session import ExecSession, OutputChunk
 from .transports import Connector, Transport

@@ -36,7 +36,6 @@ import logging
 import os
 import weakref
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
 from enum import Enum
 from types import TracebackType
 from typing import Any, Final, Literal, TypeAlias, TypeVar
@@ -50,13 +49,13 @@ from .errors import (
     ExecWireError,
     InvalidRequestError,
     ProtocolError,
-    SessionAlreadyAttachedError,
     TransportError,
 )
 from .process_cursor import CursorEvent, OutputChunk, ProcessEvent
 from .protocol import models
 from .protocol.methods import NOTIFICATIONS, ClientStubs, ServerNotification
 from .request_table import FileResult, PendingRequest, RequestTable
+from .resume import DEFAULT_RECONNECT, Attempt, GiveUp, ReconnectPolicy, ResumeAttempts
 from .routes import EventSubscription, ProcessEventStream, ProcessRoute
 from .transports import Connector, Transport
 from .transports.in_process import EmbeddedServer, InProcessConnector
@@ -96,22 +95,6 @@ LARGE_RESULT_BYTES: Final = 1 << 20
 """Answers at least this large are first tried on the byte-level `fs/readFile` path."""
 
 
-@dataclass(frozen=True, slots=True)
-class ReconnectPolicy:
-    """How to get a lost session back.
-
-    Attempts start `initial_delay` seconds after the loss and back off exponentially to
-    `max_delay`; after `timeout` seconds without a resumed session the client gives up
-    with `TransportError` (keep it below the server's detached-session TTL, 80 s by
-    default, after which the server kills the session's processes).
-    """
-
-    timeout: float = 60.0
-    initial_delay: float = 0.05
-    max_delay: float = 2.0
-
-
-DEFAULT_RECONNECT: Final = ReconnectPolicy()
 
 
 class _State(Enum):
@@ -916,52 +899,38 @@ class ExecServerClient(ClientStubs):
             self._fail(TransportError(f"resuming the session failed: {error!r}"))
 
     async def _resume(self, *, catch_up: bool) -> None:
-        """Reconnect and resume the session, retrying until the policy's deadline."""
-        policy = self._reconnect_policy or ReconnectPolicy(timeout=0.0)
+        """Reconnect and resume the session, retrying as `ResumeAttempts` decides."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + policy.timeout
-        delay = policy.initial_delay
-        last_error: ExecWireError | None = None
-        first = True
-        while True:
-            if not first:
-                if loop.time() + delay > deadline:
-                    raise TransportError(
-                        f"could not resume the session at {self.target} within "
-                        f"{policy.timeout} s: {last_error}"
-                    ) from last_error
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, policy.max_delay)
-            first = False
+        policy = self._reconnect_policy or ReconnectPolicy(timeout=0.0)
+        attempts = ResumeAttempts(policy, loop.time(), self.target)
+        step: Attempt | GiveUp = attempts.first()
+        while isinstance(step, Attempt):
+            if step.delay:
+                await asyncio.sleep(step.delay)
             transport: Transport | None = None
             try:
-                remaining = max(deadline - loop.time(), 1.0)
-                async with asyncio.timeout(remaining):
+                async with asyncio.timeout(max(step.deadline - loop.time(), 1.0)):
                     transport = await self._connector.connect()
                     self._start_reader(transport)
                     await self._handshake(transport, self._session_id)
                     if catch_up:
                         await self._catch_up_all(transport)
-            except (SessionAlreadyAttachedError, TransportError, TimeoutError) as error:
-                # -32010: the server has not noticed yet that the old connection is dead.
+            except BaseException as error:
                 if transport is not None:
                     transport.abort()
-                if isinstance(error, ClientClosedError):
+                if not isinstance(error, Exception):  # cancelled: not a failed attempt
                     raise
-                last_error = (
-                    error if isinstance(error, ExecWireError) else TransportError("timed out")
-                )
+                step = attempts.failed(error, loop.time())
                 continue
-            except BaseException:  # SessionExpiredError and anything unexpected: terminal
-                if transport is not None:
-                    transport.abort()
-                raise
             self._resend_after_resume(transport)
             self._become_ready(transport)
             if catch_up:
                 self._reconnects += 1
                 _log.info("session %s resumed", "…" + self._session_id[-4:])
             return
+        if step.cause is None:
+            raise step.error
+        raise step.error from step.cause
 
     async def _catch_up_all(self, transport: Transport) -> None:
         routes = [r for r in self._routes.values() if not r.closed and not r.starting]

@@ -32,13 +32,7 @@ from pathlib import PurePosixPath
 from types import TracebackType
 from typing import Final, Literal
 
-from .client import (
-    DEFAULT_CLIENT_NAME,
-    DEFAULT_OUTPUT_CHUNK_BYTES,
-    DEFAULT_RECONNECT,
-    ExecServerClient,
-    ReconnectPolicy,
-)
+from .client import DEFAULT_CLIENT_NAME, DEFAULT_OUTPUT_CHUNK_BYTES, ExecServerClient
 from .command import CompletedCommand, OutputCapture
 from .errors import ExecWireError, OutputLost
 from .executor_files import ExecutorFiles
@@ -47,6 +41,7 @@ from .filesystem import (
     remote_path_from_uri,
 )
 from .protocol import models
+from .resume import DEFAULT_RECONNECT, ReconnectPolicy
 from .session import ExecSession
 from .transports import Connector
 from .transports.in_process import EmbeddedServer

@@ -12,10 +12,10 @@ from types import TracebackType
 from typing import Final
 
 from .client import ExecServerClient
-from .routes import ProcessRoute
 from .errors import ExecTimeout, ExecWireError, OutputLost, WriteRejected
 from .process_cursor import OutputChunk, OutputGap
 from .protocol import models
+from .routes import ProcessRoute
 
 __all__ = ["ExecSession", "OutputChunk"]
 

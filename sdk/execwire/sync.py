@@ -33,13 +33,7 @@ from execwire import http as async_http
 from execwire import missing_watch as async_missing_watch
 from execwire import remote_file as async_remote_file
 from execwire import session as async_session
-from execwire.client import (
-    DEFAULT_CLIENT_NAME,
-    DEFAULT_OUTPUT_CHUNK_BYTES,
-    DEFAULT_RECONNECT,
-    ClientEvent,
-    ReconnectPolicy,
-)
+from execwire.client import DEFAULT_CLIENT_NAME, DEFAULT_OUTPUT_CHUNK_BYTES, ClientEvent
 from execwire.command import CompletedCommand
 from execwire.event_loop_thread import LoopThread, shared_loop
 from execwire.filesystem import DirEntry, FileStat, RemotePath, TreeWalk
@@ -47,6 +41,7 @@ from execwire.process_cursor import OutputChunk
 from execwire.protocol import models
 from execwire.protocol.methods import ServerNotification
 from execwire.remote_file import MAX_BLOCK_BYTES
+from execwire.resume import DEFAULT_RECONNECT, ReconnectPolicy
 from execwire.transports import Connector
 from execwire.transports.in_process import EmbeddedServer
 from execwire.transports.websocket import DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_OPEN_TIMEOUT

@@ -30,10 +30,10 @@ from execwire import (
     WebSocketConnector,
     jsonrpc,
 )
-from execwire.request_table import MAX_RESENDS
 from execwire.errors import rpc_error
 from execwire.protocol import models
 from execwire.protocol.methods import NOTIFICATIONS
+from execwire.request_table import MAX_RESENDS
 from execwire.transports.websocket import _RedactingLogger
 
 SESSION = "0b6c2f7e-4d0e-4d7a-9d55-0c1b8c7d2a11"
