@@ -62,10 +62,14 @@ CAPABILITIES = models.EnvironmentCapabilities(
     http_header_env_vars=True,
     file_write_streaming=True,
     sandboxed_file_streaming=True,
+    linux_root_write_preserves_devices=True,
+    linux_approved_root_write_preserves_restrictions=True,
 )
-"""What this executor honours. A flag makes the Codex agent call the methods it names, so
-only those served are true; the rest (network proxy, credential masking, shell snapshots,
-the Linux root-write details, Windows) stay false."""
+"""What this executor honours. A flag makes the Codex agent call the methods it names or
+rely on a behaviour, so only those served are true (the Linux root-write pair: with `/`
+writable the sandbox keeps its own /dev and its denials, checked in test_sandbox); the rest
+(network proxy and its review domains, credential masking, shell snapshots, Windows) stay
+false, which makes the agent refuse, warn and run unmasked, or skip the feature."""
 
 
 def describe_host(

@@ -228,6 +228,33 @@ async def test_deny_and_minimal_hide_what_they_name(server: ServerProcess, works
         assert "visible" in hidden["stdout"] and "outside.txt" not in hidden["stdout"]
 
 
+async def test_a_writable_root_keeps_devices_and_denials(server: ServerProcess, workspace: Path) -> None:
+    """`linuxRootWritePreservesDevices` / `linuxApprovedRootWritePreservesRestrictions`:
+    with `/` writable the sandbox still has its own working /dev, and a denied path, even
+    reached through a `.git` symlink, stays unreadable (as on codex 0.169.0)."""
+    (workspace.parent / "secret").mkdir()
+    (workspace.parent / "secret" / "x").write_text("s3cret")
+    (workspace / ".git").symlink_to(workspace.parent / "secret")
+    entries = [
+        {"path": {"type": "special", "value": {"kind": "root"}}, "access": "write"},
+        {"path": {"type": "path", "path": uri(workspace.parent / "secret")}, "access": "deny"},
+    ]
+    script = (
+        "ls /dev | tr '\\n' ' '; echo; echo hi > /dev/null && echo devnull-ok;"
+        " head -c 4 /dev/urandom | wc -c; echo w > ../written.txt && echo root-write-ok;"
+        " cat .git/x; touch .git/y"
+    )
+    async with connect(server.url) as client:
+        await client.initialize()
+        result = await run(client, "r", script, sandbox(workspace, [workspace], entries=entries), workspace)
+    devices = set(result["stdout"].splitlines()[0].split())
+    assert {"null", "urandom", "zero", "pts", "ptmx", "tty"} <= devices and "kmsg" not in devices  # the host's /dev has it
+    assert "devnull-ok" in result["stdout"] and "root-write-ok" in result["stdout"]
+    assert (workspace.parent / "written.txt").read_text() == "w\n"
+    assert "s3cret" not in result["stdout"] and result["stderr"].count("Permission denied") == 2
+    assert not (workspace.parent / "secret" / "y").exists()
+
+
 async def test_network_and_sockets_are_refused(server: ServerProcess, workspace: Path) -> None:
     port = server.url.rsplit(":", 1)[1]
     probe = (
