@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from . import jsonrpc_errors
+from . import inbound
 
 __all__ = ["BULK_MEMBERS", "BULK_MESSAGE_BYTES", "BulkWrite", "cut_write_data"]
 
@@ -39,7 +39,7 @@ class BulkWrite:
     """A bulk request whose data member was cut out: `request` carries it as an empty
     string, `member` names it, `start`/`end` locate the text in the original message."""
 
-    request: jsonrpc_errors.Request
+    request: inbound.Request
     member: str
     start: int
     end: int
@@ -68,8 +68,8 @@ def _cut(message: bytes, method: str, name: bytes, start: int) -> BulkWrite | No
     # names the one member found: no other (duplicate or nested) member to win.
     if b"\\" in head or b"\\" in tail or head.count(name) != 1 or name in tail:
         return None
-    classified = jsonrpc_errors.explain(head + tail)
-    if not isinstance(classified, jsonrpc_errors.Request) or classified.method != method:
+    classified = inbound.explain(head + tail)
+    if not isinstance(classified, inbound.Request) or classified.method != method:
         return None
     params = classified.params
     member = name.decode()

@@ -27,7 +27,7 @@ from execwire.protocol import models
 from execwire.protocol.methods import REQUESTS, RequestSpec
 from execwire.transports.in_process import ServerSideTransport
 
-from . import bulk, jsonrpc_errors
+from . import bulk, inbound
 from .envpolicy import child_environment
 from .errors import INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, RpcError
 from .file_handles import FileHandles
@@ -131,10 +131,10 @@ class Connection(ResourceHandlers):
     async def run(self) -> None:
         """Serve until the peer disconnects or breaks the protocol, then detach."""
         writer = asyncio.create_task(self._write_loop())
-        inbound: asyncio.Queue[bytes | None] = asyncio.Queue(INBOUND_CAPACITY)
-        reader = asyncio.create_task(self._read_loop(inbound))
+        received: asyncio.Queue[bytes | None] = asyncio.Queue(INBOUND_CAPACITY)
+        reader = asyncio.create_task(self._read_loop(received))
         try:
-            await self._dispatch_loop(inbound)
+            await self._dispatch_loop(received)
         finally:
             self._closing = True
             reader.cancel()
@@ -153,19 +153,19 @@ class Connection(ResourceHandlers):
             with contextlib.suppress(asyncio.CancelledError):
                 await reader
 
-    async def _read_loop(self, inbound: asyncio.Queue[bytes | None]) -> None:
+    async def _read_loop(self, received: asyncio.Queue[bytes | None]) -> None:
         try:
             while True:
                 message = await self._transport.receive()
                 if message is None:
                     break
-                await inbound.put(message)
+                await received.put(message)
         finally:
             # A disconnect cancels whatever request is running, like the reference.
             for task in list(self._in_flight):
                 task.cancel()
             with contextlib.suppress(asyncio.QueueFull):
-                inbound.put_nowait(None)
+                received.put_nowait(None)
 
     async def _write_loop(self) -> None:
         # What queued up while the previous write was in progress goes out together
@@ -177,27 +177,27 @@ class Connection(ResourceHandlers):
                 self._outbound.close()
                 return
 
-    async def _dispatch_loop(self, inbound: asyncio.Queue[bytes | None]) -> None:
-        while (raw := await inbound.get()) is not None:
+    async def _dispatch_loop(self, received: asyncio.Queue[bytes | None]) -> None:
+        while (raw := await received.get()) is not None:
             if self._session is not None and self._session.attachment is not self:
                 self._abort("session resumed elsewhere")
                 return
             if len(raw) >= bulk.BULK_MESSAGE_BYTES:
                 message, write_data = await self._classify_bulk(raw)
             else:
-                message, write_data = jsonrpc_errors.explain(raw), None
-            if isinstance(message, jsonrpc_errors.Malformed) and self._malformed_is_fatal:
+                message, write_data = inbound.explain(raw), None
+            if isinstance(message, inbound.Malformed) and self._malformed_is_fatal:
                 self._abort(f"malformed message: {message.message}")
                 return
-            if isinstance(message, jsonrpc_errors.Malformed):
+            if isinstance(message, inbound.Malformed):
                 await self._reply_error(
                     -1,
                     INVALID_REQUEST,
                     f"{self._transport.parse_error_prefix}{self._transport.label}: {message.message}",
                 )
-            elif isinstance(message, jsonrpc_errors.Request):
+            elif isinstance(message, inbound.Request):
                 await self._start_request(message.id, message.method, message.params, write_data)
-            elif isinstance(message, jsonrpc_errors.Notification):
+            elif isinstance(message, inbound.Notification):
                 if message.method != "initialized" or not self._initialize_requested or self._session is None:
                     self._abort(f"unexpected notification {message.method!r}")
                     return
@@ -208,7 +208,7 @@ class Connection(ResourceHandlers):
             if self._closing:
                 return
 
-    async def _classify_bulk(self, raw: bytes) -> tuple[jsonrpc_errors.Classified, bytes | None]:
+    async def _classify_bulk(self, raw: bytes) -> tuple[inbound.Classified, bytes | None]:
         """A large message, and the decoded data when it is a bulk write (see `bulk`)."""
         cut = bulk.cut_write_data(raw)
         if cut is not None:
@@ -222,7 +222,7 @@ class Connection(ResourceHandlers):
                 )
             if data is not None:
                 return cut.request, data
-        return jsonrpc_errors.explain(raw), None
+        return inbound.explain(raw), None
 
     async def _start_request(
         self, request_id: int | str, method: str, raw_params: Any, write_data: bytes | None

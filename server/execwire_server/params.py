@@ -27,6 +27,8 @@ from execwire import base64_strict, pathuri, wire
 from execwire.protocol.methods import RequestSpec
 from execwire.wire import WireModel
 
+from .serde_emulation import invalid_type, unexpected, unknown_variant
+
 __all__ = ["DeferredParamsError", "ParamsError", "decode_params"]
 
 _INTEGER_NAMES: Final = {"uint64": "u64", "uint": "usize", "uint16": "u16", "int32": "i32", "int64": "i64"}
@@ -70,10 +72,10 @@ def decode_params(spec: RequestSpec[Any, Any], raw: object) -> WireModel | Defer
     if spec.params_unit:
         if raw is None or raw == {}:
             return model()
-        raise ParamsError(f"invalid type: {_unexpected(raw)}, expected unit")
+        raise ParamsError(f"invalid type: {unexpected(raw)}, expected unit")
     schema = _bundle()[model.__name__]
     if not isinstance(raw, dict | list):
-        raise ParamsError(f"invalid type: {_unexpected(raw)}, expected struct {spec.rust_name}")
+        raise ParamsError(f"invalid type: {unexpected(raw)}, expected struct {spec.rust_name}")
     try:
         return model.model_validate(raw, strict=True, by_alias=True, by_name=False)
     except ValidationError as error:
@@ -187,7 +189,7 @@ def _explain(node: Mapping[str, Any], value: Any, buffered: bool = False) -> str
         return _explain_struct(node, value, buffered)
     if kind == "object" and "additionalProperties" in node:
         if not isinstance(value, dict):
-            return _invalid_type(value, "a map", buffered)
+            return invalid_type(value, "a map", buffered)
         for item in value.values():
             message = _explain(node["additionalProperties"], item, buffered)
             if message is not None:
@@ -195,7 +197,7 @@ def _explain(node: Mapping[str, Any], value: Any, buffered: bool = False) -> str
         return None
     if kind == "array":
         if not isinstance(value, list):
-            return _invalid_type(value, "a sequence", buffered)
+            return invalid_type(value, "a sequence", buffered)
         for item in value:
             message = _explain(node["items"], item, buffered)
             if message is not None:
@@ -204,7 +206,7 @@ def _explain(node: Mapping[str, Any], value: Any, buffered: bool = False) -> str
     if kind == "string":
         return _explain_string(node, value, buffered)
     if kind == "boolean":
-        return None if isinstance(value, bool) else _invalid_type(value, "a boolean", buffered)
+        return None if isinstance(value, bool) else invalid_type(value, "a boolean", buffered)
     if kind == "integer":
         return _explain_integer(node, value, buffered)
     return None
@@ -215,7 +217,7 @@ def _explain_struct(node: Mapping[str, Any], value: Any, buffered: bool) -> str 
     if isinstance(value, list):
         return _explain_positional(node, value, buffered)
     if not isinstance(value, dict):
-        return _invalid_type(value, f"struct {node.get('x-rust-name', 'unknown')}", buffered)
+        return invalid_type(value, f"struct {node.get('x-rust-name', 'unknown')}", buffered)
     for key, item in value.items():
         if key in properties:
             message = _explain(properties[key], item, buffered)
@@ -237,7 +239,7 @@ def _explain_tagged(node: Mapping[str, Any], value: Any) -> str | None:
         value = _tagged_from_array(node, value)
     if not isinstance(value, dict):
         expected = f"internally tagged enum {node.get('x-rust-name', 'unknown')}"
-        return _invalid_type(value, expected, buffered=True)
+        return invalid_type(value, expected, buffered=True)
     variants = {}
     for option in node["oneOf"]:
         variant = _resolve(option)
@@ -246,9 +248,9 @@ def _explain_tagged(node: Mapping[str, Any], value: Any) -> str | None:
         return f"missing field `{tag}`"
     name = value[tag]
     if not isinstance(name, str):
-        return f"invalid type: {_unexpected(name)}, expected variant identifier"
+        return f"invalid type: {unexpected(name)}, expected variant identifier"
     if name not in variants:
-        return _unknown_variant(name, list(variants))
+        return unknown_variant(name, list(variants))
     return _explain_struct(variants[name], value, buffered=True)
 
 
@@ -274,10 +276,10 @@ def _explain_string(node: Mapping[str, Any], value: Any, buffered: bool) -> str 
                 return "invalid value: map, expected map with a single key"
             (value,) = value
         elif not isinstance(value, str):
-            return _invalid_type(value, "string or map", buffered)
-        return None if value in variants else _unknown_variant(value, variants)
+            return invalid_type(value, "string or map", buffered)
+        return None if value in variants else unknown_variant(value, variants)
     if not isinstance(value, str):
-        return _invalid_type(value, "a string", buffered)
+        return invalid_type(value, "a string", buffered)
     custom = node.get("customTypePath")
     try:
         if custom == "execwire.wire.PathUri":
@@ -296,7 +298,7 @@ def _explain_integer(node: Mapping[str, Any], value: Any, buffered: bool) -> str
     nonzero = node.get("customTypePath") == "execwire.wire.NonZeroUsize"
     expected = "a nonzero usize" if nonzero else _INTEGER_NAMES.get(fmt, "i64")
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return _invalid_type(value, expected, buffered)
+        return invalid_type(value, expected, buffered)
     low, high = _INTEGER_RANGES.get(fmt, _INTEGER_RANGES["int64"])
     if isinstance(value, float) or not low <= value <= high:
         return "invalid number"
@@ -314,65 +316,6 @@ def _empty_violation(node: Mapping[str, Any], value: Any) -> str | None:
         if message is not None and name in value and len(value[name]) == 0:
             return str(message)
     return None
-
-
-def _invalid_type(value: Any, expected: str, buffered: bool = False) -> str:
-    return f"invalid type: {_unexpected(value, buffered)}, expected {expected}"
-
-
-def _unexpected(value: Any, buffered: bool = False) -> str:
-    """serde's description of a JSON value it did not expect."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"boolean `{'true' if value else 'false'}`"
-    if isinstance(value, int | float) and not buffered:
-        # The reference decodes from an arbitrary-precision JSON value, which serde only
-        # knows as "number".
-        return "number"
-    if isinstance(value, float):
-        # Rust prints floats without exponent and serde keeps a decimal point: `2.0`.
-        text = f"{value:.1f}" if value.is_integer() else repr(value)
-        return f"floating point `{text}`"
-    if isinstance(value, int):
-        if value > 2**64 - 1:
-            return f"integer `{value}` as u128"
-        if value < -(2**63):
-            return f"integer `{value}` as i128"
-        return f"integer `{value}`"
-    if isinstance(value, str):
-        return f"string {_rust_debug(value)}"
-    if isinstance(value, list):
-        return "sequence"
-    return "map"
-
-
-def _unknown_variant(name: str, variants: list[str]) -> str:
-    listed = [f"`{variant}`" for variant in variants]
-    if len(listed) == 1:
-        expected = listed[0]
-    elif len(listed) == 2:
-        expected = f"{listed[0]} or {listed[1]}"
-    else:
-        expected = "one of " + ", ".join(listed)
-    return f"unknown variant `{name}`, expected {expected}"
-
-
-_DEBUG_ESCAPES: Final = {"\t": "\\t", "\r": "\\r", "\n": "\\n", "\\": "\\\\", '"': '\\"', "\0": "\\0"}
-
-
-def _rust_debug(text: str) -> str:
-    """Rust's `{:?}` of a str: quoted, with control characters escaped."""
-    out = []
-    for char in text:
-        escaped = _DEBUG_ESCAPES.get(char)
-        if escaped is not None:
-            out.append(escaped)
-        elif ord(char) < 0x20 or ord(char) == 0x7F:
-            out.append(f"\\u{{{ord(char):x}}}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
 
 
 def _pydantic_message(error: ValidationError) -> str:

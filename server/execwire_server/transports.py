@@ -36,7 +36,7 @@ from picows import (
 from execwire.jsonrpc import FileReply
 from execwire.transports.websocket import WebSocketEndpoint, picows_logger, utf8_fragments
 
-from .jsonrpc_errors import is_blank_line
+from .inbound import is_blank_line
 from .server import ExecServer
 
 __all__ = [

@@ -9,7 +9,7 @@ import pybase64
 import pytest
 
 from execwire import base64_strict
-from execwire_server import bulk, jsonrpc_errors
+from execwire_server import bulk, inbound
 
 DATA = os.urandom(3000)
 TEXT = pybase64.b64encode(DATA).decode()
@@ -23,7 +23,7 @@ def test_sdk_shaped_request_is_cut_and_decoded_from_the_message_bytes() -> None:
     message = _message({"path": "file:///tmp/f", "dataBase64": TEXT})
     cut = bulk.cut_write_data(message)
     assert cut is not None
-    assert cut.request == jsonrpc_errors.Request(
+    assert cut.request == inbound.Request(
         7, "fs/writeFile", {"path": "file:///tmp/f", "dataBase64": ""}
     )
     assert message[cut.start : cut.end] == TEXT.encode()
@@ -98,7 +98,7 @@ def test_write_block_chunk_is_cut_like_write_file_data() -> None:
     message = orjson.dumps({"id": 9, "method": "fs/writeBlock", "params": params})
     cut = bulk.cut_write_data(message)
     assert cut is not None and cut.member == "chunk"
-    assert cut.request == jsonrpc_errors.Request(
+    assert cut.request == inbound.Request(
         9, "fs/writeBlock", {"handleId": "h1", "offset": 4096, "chunk": ""}
     )
     assert base64_strict.decode_span(message, cut.start, cut.end) == BLOCK

@@ -1,4 +1,4 @@
-"""Inbound JSON-RPC diagnosis (execwire_server.jsonrpc_errors) against codex 0.169.0.
+"""Inbound JSON-RPC diagnosis (execwire_server.inbound, execwire_server.serde_emulation) against codex 0.169.0.
 
 Every expectation in this file was observed on codex-cli 0.169.0 (``codex
 exec-server --listen ws://127.0.0.1:0`` and ``--listen stdio``, Linux x86_64
@@ -21,7 +21,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from execwire_server.jsonrpc_errors import (
+from execwire_server.inbound import (
     RECURSION_LIMIT,
     VALUE_LIMIT,
     ErrorResponse,
@@ -1711,11 +1711,11 @@ def test_rust_debug_code_points(code_point: int, escaped: bool) -> None:
 
 def test_rust_debug_table_size() -> None:
     # Sending every code point once: 954582 came back as \u{..} escapes.
-    from execwire_server import jsonrpc_errors
+    from execwire_server import serde_emulation
 
     total = sum(
         end - start + 1
-        for start, end in zip(jsonrpc_errors._ESC_STARTS, jsonrpc_errors._ESC_ENDS, strict=True)
+        for start, end in zip(serde_emulation._ESC_STARTS, serde_emulation._ESC_ENDS, strict=True)
     )
     assert total == 954_582
 
