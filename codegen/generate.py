@@ -86,6 +86,8 @@ class Method:
     direction: str | None
     result_model: str | None
     extension: bool = False
+    raw_reply: bool = False
+    bulk_member: str | None = None
 
     @property
     def is_notification(self) -> bool:
@@ -168,6 +170,8 @@ def methods_of(document: dict[str, Any]) -> list[Method]:
                 direction=method.get("x-direction"),
                 result_model=_ref_name(result_schema["$ref"]) if result_schema else None,
                 extension=bool(method.get("x-extension", False)),
+                raw_reply=bool(method.get("x-raw-reply", False)),
+                bulk_member=method.get("x-bulk-member"),
             )
         )
     return result

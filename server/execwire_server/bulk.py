@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from execwire.protocol.methods import REQUESTS
+
 from . import inbound
 
 __all__ = ["BULK_MEMBERS", "BULK_MESSAGE_BYTES", "BulkWrite", "cut_write_data"]
@@ -22,8 +24,11 @@ __all__ = ["BULK_MEMBERS", "BULK_MESSAGE_BYTES", "BulkWrite", "cut_write_data"]
 BULK_MESSAGE_BYTES: Final = 1 << 20
 """Messages shorter than this are parsed as a whole: cutting would not pay."""
 
-BULK_MEMBERS: Final = {"fs/writeFile": "dataBase64", "fs/writeBlock": "chunk"}
-"""The methods with a bulk path, and the params member that carries their data."""
+BULK_MEMBERS: Final = {
+    method: spec.bulk_member for method, spec in REQUESTS.items() if spec.bulk_member is not None
+}
+"""The methods with a bulk path and the params member that carries their data (the
+schema's `x-bulk-member`)."""
 
 KEY_WINDOW: Final = 1 << 16
 """The data's key is looked for this far into a message: what precedes it (the id, the

@@ -281,18 +281,13 @@ class Connection(ResourceHandlers):
     async def _respond(
         self, spec: RequestSpec[Any, Any], request_id: int | str, params: Any, write_data: bytes | None
     ) -> bytes:
-        if spec.method == "fs/readFile":
-            return await self._read_file_reply(request_id, params)
-        if write_data is not None:  # a write whose data `bulk` cut out and decoded
-            result = await self._write_bulk(spec, params, write_data)
+        if spec.invoke_reply is not None:
+            return await spec.invoke_reply(self, request_id, params)
+        if write_data is not None and spec.invoke_bulk is not None:
+            result = await spec.invoke_bulk(self, params, write_data)  # data `bulk` cut out
         else:
             result = await spec.invoke(self, params)
         return orjson.dumps({"id": request_id, "result": result.to_wire()})
-
-    async def _write_bulk(self, spec: RequestSpec[Any, Any], params: Any, data: bytes) -> Any:
-        if spec.method == "fs/writeFile":  # its params carry base64 text, so `decoded` aside
-            return await self.fs_write_file(params, data)
-        return await spec.invoke(self, params.model_copy(update={"chunk": data}))
 
     def _check_gate(self, spec: RequestSpec[Any, Any]) -> None:
         if spec.family is None:

@@ -57,24 +57,28 @@ class ResourceHandlers:
         return None if policy.unrestricted else policy
 
     async def fs_read_file(self, params: models.FsReadFileParams) -> models.FsReadFileResponse:
-        """Read a whole file (as a model; requests are answered by `_read_file_reply`)."""
+        """Read a whole file (as a model; requests are answered by `fs_read_file_reply`)."""
         policy = self._filesystem_policy(params.sandbox)
         text = await self._server.filesystem.read_file_message(params, b"", b"", policy)
         return models.FsReadFileResponse(data_base64=text.decode("ascii"))
 
-    async def _read_file_reply(self, request_id: int | str, params: models.FsReadFileParams) -> bytes:
+    async def fs_read_file_reply(self, request_id: int | str, params: models.FsReadFileParams) -> bytes:
         """`fs_read_file`'s reply, encoded: the same bytes `orjson` makes of the result,
         but the base64 (89 MB for a 64 MiB file) is written once, into the reply itself."""
         policy = self._filesystem_policy(params.sandbox)
         prefix, suffix = jsonrpc.file_reply_frame(request_id)
         return await self._server.filesystem.read_file_message(params, prefix, suffix, policy)
 
-    async def fs_write_file(
-        self, params: models.FsWriteFileParams, decoded: bytes | None = None
+    async def fs_write_file(self, params: models.FsWriteFileParams) -> models.EmptyResponse:
+        """Create or truncate a file."""
+        return await self.fs_write_file_bulk(params, None)
+
+    async def fs_write_file_bulk(
+        self, params: models.FsWriteFileParams, data: bytes | None
     ) -> models.EmptyResponse:
-        """Create or truncate a file (with `decoded`: the data, already decoded)."""
+        """Create or truncate a file with `data` (None: decode `dataBase64`)."""
         policy = self._filesystem_policy(params.sandbox)
-        return await self._server.filesystem.write_file(params, decoded, policy)
+        return await self._server.filesystem.write_file(params, data, policy)
 
     async def fs_create_directory(self, params: models.FsCreateDirectoryParams) -> models.EmptyResponse:
         """Create a directory."""
@@ -135,7 +139,13 @@ class ResourceHandlers:
 
     async def fs_write_block(self, params: models.FsWriteBlockParams) -> models.EmptyResponse:
         """Write a block through a replace handle."""
-        await self._files.write_block(params.handle_id, params.offset, params.chunk)
+        return await self.fs_write_block_bulk(params, params.chunk)
+
+    async def fs_write_block_bulk(
+        self, params: models.FsWriteBlockParams, data: bytes
+    ) -> models.EmptyResponse:
+        """Write `data` (the block, already decoded) through a replace handle."""
+        await self._files.write_block(params.handle_id, params.offset, data)
         return models.EmptyResponse()
 
     async def fs_close(self, params: models.FsCloseParams) -> models.EmptyResponse:

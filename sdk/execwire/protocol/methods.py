@@ -38,6 +38,14 @@ class RequestSpec(Generic[ParamsT, ResultT]):
     invoke: Callable[[RequestHandler, ParamsT], Awaitable[ResultT]]
     extension: bool = False
     """An execwire extension: unknown (-32601) to a session that did not ask for it."""
+    invoke_reply: Callable[[RequestHandler, int | str, ParamsT], Awaitable[bytes]] | None = None
+    """Serves the request with its whole reply encoded by the handler (`<name>_reply`): the
+    bytes the generated path would make of the result, built without the detour."""
+    bulk_member: str | None = None
+    """The params member that carries the request's bulk data as base64 (a server may cut
+    it out of the message and decode it from the bytes)."""
+    invoke_bulk: Callable[[RequestHandler, ParamsT, bytes], Awaitable[ResultT]] | None = None
+    """Serves the request with `bulk_member` already decoded (`<name>_bulk`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,10 +115,22 @@ class RequestHandler(Protocol):
         """Read a whole file (at most 512 MiB) as base64."""
         ...
 
+    async def fs_read_file_reply(
+        self, request_id: int | str, params: models.FsReadFileParams
+    ) -> bytes:
+        """`fs_read_file`'s whole reply to `request_id`, encoded."""
+        ...
+
     async def fs_write_file(
         self, params: models.FsWriteFileParams
     ) -> models.EmptyResponse:
         """Create or truncate a file with the given bytes."""
+        ...
+
+    async def fs_write_file_bulk(
+        self, params: models.FsWriteFileParams, data: bytes
+    ) -> models.EmptyResponse:
+        """`fs_write_file` with `dataBase64` already decoded into `data`."""
         ...
 
     async def fs_create_directory(
@@ -177,6 +197,12 @@ class RequestHandler(Protocol):
         self, params: models.FsWriteBlockParams
     ) -> models.EmptyResponse:
         """Write a chunk (1..=1 MiB) at offset through a replace handle."""
+        ...
+
+    async def fs_write_block_bulk(
+        self, params: models.FsWriteBlockParams, data: bytes
+    ) -> models.EmptyResponse:
+        """`fs_write_block` with `chunk` already decoded into `data`."""
         ...
 
     async def fs_close(
@@ -270,10 +296,22 @@ async def _invoke_fs_read_file(
     return await handler.fs_read_file(params)
 
 
+async def _invoke_fs_read_file_reply(
+    handler: RequestHandler, request_id: int | str, params: models.FsReadFileParams
+) -> bytes:
+    return await handler.fs_read_file_reply(request_id, params)
+
+
 async def _invoke_fs_write_file(
     handler: RequestHandler, params: models.FsWriteFileParams
 ) -> models.EmptyResponse:
     return await handler.fs_write_file(params)
+
+
+async def _invoke_fs_write_file_bulk(
+    handler: RequestHandler, params: models.FsWriteFileParams, data: bytes
+) -> models.EmptyResponse:
+    return await handler.fs_write_file_bulk(params, data)
 
 
 async def _invoke_fs_create_directory(
@@ -340,6 +378,12 @@ async def _invoke_fs_write_block(
     handler: RequestHandler, params: models.FsWriteBlockParams
 ) -> models.EmptyResponse:
     return await handler.fs_write_block(params)
+
+
+async def _invoke_fs_write_block_bulk(
+    handler: RequestHandler, params: models.FsWriteBlockParams, data: bytes
+) -> models.EmptyResponse:
+    return await handler.fs_write_block_bulk(params, data)
 
 
 async def _invoke_fs_close(
@@ -477,6 +521,7 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         rust_name="WireFsReadFileParams",
         invoke=_invoke_fs_read_file,
         extension=False,
+        invoke_reply=_invoke_fs_read_file_reply,
     ),
     "fs/writeFile": RequestSpec(
         method="fs/writeFile",
@@ -488,6 +533,8 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         rust_name="WireFsWriteFileParams",
         invoke=_invoke_fs_write_file,
         extension=False,
+        bulk_member="dataBase64",
+        invoke_bulk=_invoke_fs_write_file_bulk,
     ),
     "fs/createDirectory": RequestSpec(
         method="fs/createDirectory",
@@ -609,6 +656,8 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         rust_name="FsWriteBlockParams",
         invoke=_invoke_fs_write_block,
         extension=False,
+        bulk_member="chunk",
+        invoke_bulk=_invoke_fs_write_block_bulk,
     ),
     "fs/close": RequestSpec(
         method="fs/close",
