@@ -20,7 +20,10 @@ __all__ = [
     "AT_EMPTY_PATH",
     "AT_SYMLINK_NOFOLLOW",
     "DIR_PATH_FLAGS",
+    "NUL_IN_PATH",
     "Statx",
+    "check_nul",
+    "display_path",
     "open_dirs",
     "open_nofollow",
     "oserror",
@@ -160,3 +163,17 @@ def open_nofollow(path: bytes, flags: int, mode: int = 0o777) -> int:
         return os.open(name, flags | os.O_NOFOLLOW, mode, dir_fd=dir_fd)
     finally:
         os.close(dir_fd)
+
+
+NUL_IN_PATH = "file name contained an unexpected NUL byte"
+
+
+def check_nul(path: bytes) -> None:
+    """Rust's std refuses paths with NUL before any system call, as InvalidInput."""
+    if b"\0" in path:
+        raise RpcError(INVALID_REQUEST, NUL_IN_PATH)
+
+
+def display_path(path: bytes) -> str:
+    """``Path::display``: lossy UTF-8."""
+    return path.decode("utf-8", "replace")

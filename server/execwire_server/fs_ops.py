@@ -20,26 +20,29 @@ text plus `` (os error N)``, with the code from :func:`execwire_server.errors.io
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import stat
-import tempfile
-from collections import deque
 from collections.abc import Callable, Iterator
-from typing import Literal, NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar
 
 from .errors import INTERNAL_ERROR, INVALID_REQUEST, RpcError, io_error
+from .fs_handle_ops import finish_replace, open_handle
 from .fs_nofollow import (
     AT_EMPTY_PATH,
     AT_SYMLINK_NOFOLLOW,
+    check_nul,
+    display_path,
     open_dirs,
     open_nofollow,
     path_components,
     split_last,
     statx_at,
 )
+from .fs_walk import WalkGroup, WalkKind, WalkListing, walk, walk_entries
 
+# The operations by name, for `FileSystem.operation` and the sandbox's file helper; `walk`
+# and the file-handle operations live in modules of their own.
 __all__ = [
     "DEFAULT_MAX_READ_BYTES",
     "DirectoryEntry",
@@ -97,21 +100,9 @@ _SENDFILE_CHUNK = 0x7FFF_F000  # Linux's per-call maximum, as Rust passes it
 
 _NOT_REGULAR = "path is not a regular file"
 _SYMLINK_IN_PATH = "path contains a symbolic link"
-_NUL_IN_PATH = "file name contained an unexpected NUL byte"
 _COPY_NEEDS_RECURSIVE = "fs/copy requires recursive: true when sourcePath is a directory"
 _COPY_INTO_ITSELF = "fs/copy cannot copy a directory to itself or one of its descendants"
 _COPY_UNSUPPORTED = "fs/copy only supports regular files, directories, and symlinks"
-
-def _check_nul(path: bytes) -> None:
-    """Rust's std refuses paths with NUL before any system call, as InvalidInput."""
-    if b"\0" in path:
-        raise RpcError(INVALID_REQUEST, _NUL_IN_PATH)
-
-
-def _display(path: bytes) -> str:
-    """``Path::display``: lossy UTF-8."""
-    return path.decode("utf-8", "replace")
-
 
 def _too_large(limit: int) -> RpcError:
     return RpcError(INVALID_REQUEST, f"file is too large to read: limit is {limit} bytes")
@@ -373,14 +364,14 @@ def read_file(path: bytes, no_follow: bool, limit: int) -> bytes:
     if no_follow:
         fd = open_nofollow(path, _READ_FLAGS)
     else:
-        _check_nul(path)
+        check_nul(path)
         fd = os.open(path, _READ_FLAGS)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             if no_follow:
                 raise RpcError(INVALID_REQUEST, _NOT_REGULAR)
-            raise RpcError(INVALID_REQUEST, f"path `{_display(path)}` is not a file")
+            raise RpcError(INVALID_REQUEST, f"path `{display_path(path)}` is not a file")
         if info.st_size > limit:
             raise _too_large(limit)
         return _read_all(fd, info.st_size, limit)
@@ -394,7 +385,7 @@ def write_file(path: bytes, data: bytes, no_follow: bool) -> None:
         # Without O_TRUNC: only a regular file is truncated, after the type check.
         fd = open_nofollow(path, _NOFOLLOW_WRITE_FLAGS, 0o666)
     else:
-        _check_nul(path)
+        check_nul(path)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
     try:
         if no_follow:
@@ -409,7 +400,7 @@ def write_file(path: bytes, data: bytes, no_follow: bool) -> None:
 def create_directory(path: bytes, recursive: bool, no_follow: bool) -> None:
     """`mkdir -p`, or one `mkdir` (`fs/createDirectory`)."""
     if not no_follow:
-        _check_nul(path)
+        check_nul(path)
         if recursive:
             _create_dir_all(path)
         else:
@@ -452,7 +443,7 @@ def get_metadata(path: bytes, no_follow: bool) -> Metadata:
             created_at_ms=info.btime_ms,
             modified_at_ms=info.mtime_ms,
         )
-    _check_nul(path)
+    check_nul(path)
     link = os.lstat(path)
     target = os.stat(path) if stat.S_ISLNK(link.st_mode) else link
     return Metadata(
@@ -468,7 +459,7 @@ def get_metadata(path: bytes, no_follow: bool) -> Metadata:
 
 def read_directory(path: bytes) -> list[DirectoryEntry]:
     """The entries in directory order, unreadable ones left out (`fs/readDirectory`)."""
-    _check_nul(path)
+    check_nul(path)
     entries: list[DirectoryEntry] = []
     with os.scandir(path) as listing:
         for entry in listing:
@@ -493,7 +484,7 @@ def remove(path: bytes, recursive: bool, force: bool, no_follow: bool) -> None:
             raise RpcError(INTERNAL_ERROR, "recursive no-follow removal is unsupported")
         _remove_nofollow(path, force)
         return
-    _check_nul(path)
+    check_nul(path)
     try:
         info = os.lstat(path)
     except FileNotFoundError:
@@ -529,21 +520,21 @@ def _remove_nofollow(path: bytes, force: bool) -> None:
 
 def copy(source: bytes, destination: bytes, recursive: bool) -> None:
     """A file, a symlink, or (with `recursive`) a directory tree (`fs/copy`)."""
-    _check_nul(source)
+    check_nul(source)
     mode = os.lstat(source).st_mode
     if stat.S_ISDIR(mode):
         if not recursive:
             raise RpcError(INVALID_REQUEST, _COPY_NEEDS_RECURSIVE)
-        _check_nul(destination)
+        check_nul(destination)
         if _is_same_or_inside(source, destination):
             raise RpcError(INVALID_REQUEST, _COPY_INTO_ITSELF)
         _create_dir_all(destination)
         _copy_tree(source, destination)
     elif stat.S_ISLNK(mode):
-        _check_nul(destination)
+        check_nul(destination)
         _copy_symlink(source, destination)
     elif stat.S_ISREG(mode):
-        _check_nul(destination)
+        check_nul(destination)
         _copy_file(source, destination)
     else:
         raise RpcError(INVALID_REQUEST, _COPY_UNSUPPORTED)
@@ -551,133 +542,8 @@ def copy(source: bytes, destination: bytes, recursive: bool) -> None:
 
 def canonicalize(path: bytes) -> bytes:
     """The path with every symlink, `.` and `..` resolved; it must exist (`fs/canonicalize`)."""
-    _check_nul(path)
+    check_nul(path)
     return os.path.realpath(path, strict=True)
-
-
-WalkKind = Literal["directory", "file"]
-WALK_MAX_DEPTH = 64
-WALK_MAX_DIRECTORIES = 10_000
-WALK_MAX_ENTRIES = 50_000
-WALK_ANSWER_BUDGET = 4 * 1024 * 1024
-"""About how large a walk's answer may grow (paths plus `WALK_ITEM_OVERHEAD` each)."""
-WALK_ITEM_OVERHEAD = 64
-
-
-WalkGroup = tuple[int, bytes, list[bytes], str]
-"""The children of one directory a walk read, in name order: (the directory's index among
-the walk's entries, -1 for the root; its path; the children's names; one letter per child,
-"d" for a directory and "f" for a file)."""
-
-WalkListing = tuple[list[WalkGroup], list[tuple[bytes, str]], bool]
-"""What `walk` found: (groups in breadth-first order, errors as (directory, message),
-truncated). The entries are the groups' children in order (see `walk_entries`)."""
-
-
-def walk(
-    root: bytes,
-    max_depth: int,
-    max_directories: int,
-    max_entries: int,
-    follow_directory_symlinks: bool,
-    prune_hidden_directories: bool,
-) -> WalkListing:
-    """Breadth-first listing of a tree (`fs/walk`), grouped by directory.
-
-    Children come in name order; only directories and regular files are reported. Each
-    real directory is read at most once (by device and inode), so symlink loops end; the
-    limits and an answer budget of about 4 MiB bound the rest.
-    """
-    if max_directories == 0 or max_entries == 0:
-        raise RpcError(INVALID_REQUEST, "filesystem walk limits must be greater than zero")
-    if (
-        max_depth > WALK_MAX_DEPTH
-        or max_directories > WALK_MAX_DIRECTORIES
-        or max_entries > WALK_MAX_ENTRIES
-    ):
-        raise RpcError(
-            INVALID_REQUEST,
-            f"filesystem walk limits exceed maximums: depth={WALK_MAX_DEPTH}, "
-            f"directories={WALK_MAX_DIRECTORIES}, entries={WALK_MAX_ENTRIES}",
-        )
-    _check_nul(root)
-    info = os.lstat(root)
-    if not stat.S_ISDIR(info.st_mode):
-        return [], [], False
-    groups: list[WalkGroup] = []
-    errors: list[tuple[bytes, str]] = []
-    visited = {(info.st_dev, info.st_ino)}
-    pending: deque[tuple[bytes, int, int]] = deque([(root, 0, -1)])
-    directories_read = entry_count = 0
-    budget = WALK_ANSWER_BUDGET
-    while pending:
-        if directories_read >= max_directories:
-            return groups, errors, True
-        directory, depth, index = pending.popleft()
-        directories_read += 1
-        try:
-            with os.scandir(directory) as listing:
-                children = sorted(listing, key=lambda child: child.name)
-        except OSError as error:
-            errors.append((directory, io_error(error).message))
-            continue
-        names: list[bytes] = []
-        kinds: list[str] = []
-        for child in children:
-            kind, identity = _walk_kind(child, follow_directory_symlinks)
-            if kind is None:
-                continue
-            budget -= len(child.path) + WALK_ITEM_OVERHEAD
-            if entry_count >= max_entries or budget < 0:
-                if names:
-                    groups.append((index, directory, names, "".join(kinds)))
-                return groups, errors, True
-            names.append(child.name)
-            kinds.append(kind[0])
-            descend = (
-                kind == "directory"
-                and depth < max_depth
-                and not (prune_hidden_directories and child.name.startswith(b"."))
-                and identity not in visited
-            )
-            if descend:
-                visited.add(identity)
-                pending.append((child.path, depth + 1, entry_count))
-            entry_count += 1
-        if names:
-            groups.append((index, directory, names, "".join(kinds)))
-    return groups, errors, False
-
-
-def walk_entries(groups: list[WalkGroup]) -> Iterator[tuple[bytes, WalkKind]]:
-    """The entries of a walk's groups, in order: (path, "directory" | "file")."""
-    for _, directory, names, kinds in groups:
-        prefix = directory if directory.endswith(b"/") else directory + b"/"
-        for name, letter in zip(names, kinds, strict=True):
-            yield prefix + name, "directory" if letter == "d" else "file"
-
-
-def _walk_kind(
-    child: os.DirEntry[bytes], follow_directory_symlinks: bool
-) -> tuple[WalkKind | None, tuple[int, int]]:
-    # The directory entry's type answers without a system call; only directories (and,
-    # when followed, links) are stat'ed, for their identity.
-    try:
-        if child.is_symlink():
-            if not follow_directory_symlinks:
-                return None, (0, 0)
-            target = child.stat()  # follows the link
-            if not stat.S_ISDIR(target.st_mode):
-                return None, (0, 0)
-            return "directory", (target.st_dev, target.st_ino)
-        if child.is_file(follow_symlinks=False):
-            return "file", (0, 0)
-        if child.is_dir(follow_symlinks=False):
-            info = child.stat(follow_symlinks=False)
-            return "directory", (info.st_dev, info.st_ino)
-    except OSError:
-        pass  # dangling, looping or gone: not an entry
-    return None, (0, 0)
 
 
 def guarded(function: Callable[..., _T], *args: object) -> _T:
@@ -686,66 +552,3 @@ def guarded(function: Callable[..., _T], *args: object) -> _T:
         return function(*args)
     except OSError as error:
         raise io_error(error) from None
-
-
-# --------------------------------------------------------------------------- file handles
-
-
-def open_handle(path: bytes, mode: str) -> tuple[int, bytes, bytes]:
-    """`fs/open`: (descriptor, target, partial). `read` opens an existing regular file;
-    `replace` makes a new file beside the target (`partial`, with the target's permissions
-    or the umask's), which takes the target's place at `finish_replace`. A dangling symlink
-    is not followed."""
-    if mode == "read":
-        return _open_for_reading(path), path, b""
-    return _open_for_replacing(path)
-
-
-def finish_replace(partial: bytes, target: bytes) -> None:
-    """A `replace` handle is closed: its new content takes the target's place (or, when it
-    cannot, is removed)."""
-    try:
-        os.replace(partial, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(partial)
-        raise
-
-
-def _open_for_reading(path: bytes) -> int:
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise RpcError(INVALID_REQUEST, f"path `{_display(path)}` is not a file")
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
-
-def _open_for_replacing(path: bytes) -> tuple[int, bytes, bytes]:
-    try:
-        target = os.path.realpath(path, strict=True)
-        info = os.stat(target)
-        if stat.S_ISDIR(info.st_mode):
-            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
-        mode = stat.S_IMODE(info.st_mode)
-        # The reference opens (and truncates) the target here: fail as it does, read-only
-        # mount first, then permission, without truncating anything.
-        if os.statvfs(target).f_flag & os.ST_RDONLY:
-            raise OSError(errno.EROFS, os.strerror(errno.EROFS))
-        os.close(os.open(target, os.O_WRONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC))
-    except FileNotFoundError:
-        if os.path.islink(path):
-            raise  # dangling: not followed
-        target, mode = os.path.abspath(path), 0o666 & ~_umask()
-    directory, name = os.path.split(target)
-    fd, partial = tempfile.mkstemp(prefix=b"." + name + b".", suffix=b".execwire", dir=directory)
-    os.fchmod(fd, mode)
-    return fd, target, os.fsencode(partial)
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
