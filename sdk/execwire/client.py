@@ -43,6 +43,7 @@ from typing import Any, Final, Literal, TypeAlias, TypeVar
 from pydantic import ValidationError
 
 from . import base64_strict, jsonrpc
+from .delivery import EventRouter
 from .errors import (
     ClientClosedError,
     ExecTimeout,
@@ -51,7 +52,7 @@ from .errors import (
     ProtocolError,
     TransportError,
 )
-from .process_cursor import CursorEvent, OutputChunk, ProcessEvent
+from .process_cursor import ProcessEvent
 from .protocol import models
 from .protocol.methods import NOTIFICATIONS, ClientStubs, ServerNotification
 from .request_table import FileResult, PendingRequest, RequestTable
@@ -87,8 +88,6 @@ DEFAULT_CLIENT_NAME: Final = "execwire"
 ClientEvent: TypeAlias = ProcessEvent
 """What `ExecServerClient.events()` yields: a process notification or an `OutputGap`."""
 
-# Remember this many forgotten process ids, to ignore their late notifications.
-FORGOTTEN_PROCESS_MEMORY: Final = 4096
 DEFAULT_OUTPUT_CHUNK_BYTES: Final = 65536
 """Output chunk size asked of the server (execwire extension; other servers send 8 KiB)."""
 LARGE_RESULT_BYTES: Final = 1 << 20
@@ -118,12 +117,12 @@ class ClientInternals:
 
     def route(self, process_id: str) -> ProcessRoute:
         """The route of a process this client tracks (made if new), for one consumer."""
-        return self._client._route(process_id)
+        return self._client._router.route(process_id)
 
     def release_route(self, route: ProcessRoute) -> None:
         """The route's consumer is gone: stop keeping its events (the client still tracks
         the process until it closes)."""
-        self._client._drop_route(route)
+        self._client._router.release(route)
 
     async def read_file_bytes(self, params: models.FsReadFileParams) -> bytes:
         """`fs/readFile` decoded straight to the file's bytes."""
@@ -136,20 +135,22 @@ class ClientInternals:
     def http_body(self, request_id: str) -> asyncio.Queue[models.HttpRequestBodyDeltaNotification]:
         """Collect the `http/request/bodyDelta` notifications of `request_id` (before the
         request is sent); `http_body_done` when finished."""
-        return self._client._http_body(request_id)
+        return self._client._router.http_body(request_id)
 
     def http_body_done(self, request_id: str) -> None:
         """Stop collecting body deltas for `request_id`."""
-        self._client._http_body_done(request_id)
+        self._client._router.http_body_done(request_id)
 
     def missing_watch(self, watch_id: int) -> asyncio.Future[None]:
         """Resolved by the `fs/missingChanged` of `watch_id` (before the request is sent);
         `missing_watch_done` when finished."""
-        return self._client._missing_watch(watch_id)
+        changed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._client._router.missing_watch(watch_id, changed)
+        return changed
 
     def missing_watch_done(self, watch_id: int) -> None:
         """Stop waiting for `watch_id`."""
-        self._client._missing_watch_done(watch_id)
+        self._client._router.missing_watch_done(watch_id)
 
 
 class ExecServerClient(ClientStubs):
@@ -200,13 +201,7 @@ class ExecServerClient(ClientStubs):
         self._background: set[asyncio.Task[None]] = set()
         self._reconnect_task: asyncio.Task[None] | None = None
         self._requests = RequestTable()
-        self._routes: dict[str, ProcessRoute] = {}
-        self._forgotten: dict[str, None] = {}
-        self._http_bodies: dict[str, asyncio.Queue[models.HttpRequestBodyDeltaNotification]] = {}
-        self._missing_watches: dict[int, asyncio.Future[None]] = {}
-        # Weak: an `events()` iterator the caller abandons stops collecting events. A
-        # tuple, replaced on every change: delivery checks and walks it once per event.
-        self._subscriptions: tuple[weakref.ref[EventSubscription], ...] = ()
+        self._router = EventRouter()
         self._session_id = ""
         self._environment_info: models.EnvironmentInfo | None = None
         self._reconnects = 0
@@ -399,19 +394,11 @@ class ExecServerClient(ClientStubs):
         Ends when the client closes; raises its terminal error if the session is lost.
         Events wait in the iterator until read; dropping the iterator unsubscribes it.
         """
-        subscription = EventSubscription(self._unsubscribe)
         if self._state in (_State.CLOSED, _State.FAILED):
-            subscription.finish(self._terminal if self._state is _State.FAILED else None)
-        else:
-            reference = weakref.ref(subscription, self._forget_subscription)
-            self._subscriptions = (*self._subscriptions, reference)
-        return subscription
-
-    def _forget_subscription(self, reference: weakref.ref[EventSubscription]) -> None:
-        self._subscriptions = tuple(r for r in self._subscriptions if r is not reference)
-
-    def _unsubscribe(self, subscription: EventSubscription) -> None:
-        self._subscriptions = tuple(r for r in self._subscriptions if r() is not subscription)
+            ended = EventSubscription(lambda _: None)
+            ended.finish(self._terminal if self._state is _State.FAILED else None)
+            return ended
+        return self._router.subscribe()
 
     def process_events(self, process_id: str) -> AsyncIterator[ServerNotification]:
         """The events of one process this client started or attached, from the first one
@@ -420,37 +407,30 @@ class ExecServerClient(ClientStubs):
         Raises `OutputLost` where output was evicted (iterate again to continue after it).
         One consumer per process: events are handed out once.
         """
-        route = self._routes.get(process_id)
+        route = self._router.routes.get(process_id)
         if route is None or not route.observed:
             raise KeyError(
                 f"process {process_id} is not tracked by this client "
                 "(start it with process_start, or attach_process it)"
             )
-        return ProcessEventStream(route, self._drop_route)
+        return ProcessEventStream(route, self._router.release)
 
     async def attach_process(self, process_id: str, *, after_seq: int = 0) -> None:
         """Track a process this client did not start (e.g. after `resume_session_id`):
         its events after `after_seq` become available through `process_events`."""
         self._check_usable()
-        self._forgotten.pop(process_id, None)
-        route = self._routes.get(process_id)
+        route = self._router.routes.get(process_id)
         if route is None or route.closed or not route.observed:
-            route = self._new_route(process_id, after_seq)
+            route = self._router.track(process_id, after_seq)
         await self._catch_up(route, None)
 
     def forget_process(self, process_id: str) -> None:
         """Stop keeping a process's events for `process_events` and drop the undelivered
         ones (`events()` subscribers still get them)."""
-        route = self._routes.get(process_id)
+        route = self._router.routes.get(process_id)
         if route is not None:
-            self._drop_route(route)
+            self._router.release(route)
 
-    def _route(self, process_id: str) -> ProcessRoute:
-        """The route of a tracked process (for `ExecSession`)."""
-        route = self._routes.get(process_id)
-        if route is None:
-            raise KeyError(f"process {process_id} is not tracked by this client")
-        return route
 
     # -- requests ----------------------------------------------------------------------
 
@@ -462,19 +442,18 @@ class ExecServerClient(ClientStubs):
         """
         self._check_usable()
         process_id = params.process_id
-        self._forgotten.pop(process_id, None)
-        previous = self._routes.get(process_id)
+        previous = self._router.routes.get(process_id)
         created = previous is None or previous.closed or not previous.observed
-        route = self._new_route(process_id) if created else previous
+        route = self._router.track(process_id) if created else previous
         assert route is not None
         route.starting = True
         try:
             return await super().process_start(params)
         except BaseException:
             if created:
-                self._untrack(route)
+                self._router.untrack(route)
                 if previous is not None and not previous.closed:  # e.g. "already exists"
-                    self._routes[process_id] = previous
+                    self._router.routes[process_id] = previous
             raise
         finally:
             route.starting = False
@@ -691,42 +670,9 @@ class ExecServerClient(ClientStubs):
         self, process_id: str, seq: int, stream: Literal["stdout", "stderr", "pty"], data: bytes
     ) -> None:
         """A `process/output` from the byte-level decoder: the hot path of a stream."""
-        route = self._routes.get(process_id)
-        if route is None:
-            if process_id in self._forgotten:
-                return
-            route = self._new_route(process_id)  # started elsewhere in this session
-        chunk = OutputChunk(seq, stream, data)
-        if route.cursor.advance(seq):
-            route.push_output(chunk)
-            if self._subscriptions:
-                for reference in self._subscriptions:
-                    subscription = reference()
-                    if subscription is not None:
-                        subscription.push_one(process_id, chunk)
-            return
-        self._accept(route, chunk)
-
-    def _http_body(
-        self, request_id: str
-    ) -> asyncio.Queue[models.HttpRequestBodyDeltaNotification]:
-        """Start collecting the `http/request/bodyDelta` notifications of `request_id`
-        (before the request goes out: they may follow its answer at once)."""
-        queue: asyncio.Queue[models.HttpRequestBodyDeltaNotification] = asyncio.Queue()
-        self._http_bodies[request_id] = queue
-        return queue
-
-    def _missing_watch(self, watch_id: int) -> asyncio.Future[None]:
-        """Resolved by the `fs/missingChanged` of `watch_id` (registered before the request)."""
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._missing_watches[watch_id] = future
-        return future
-
-    def _missing_watch_done(self, watch_id: int) -> None:
-        self._missing_watches.pop(watch_id, None)
-
-    def _http_body_done(self, request_id: str) -> None:
-        self._http_bodies.pop(request_id, None)
+        hole = self._router.output(process_id, seq, stream, data)
+        if hole is not None:
+            self._read_hole(hole)
 
     def _on_notification(self, notification: jsonrpc.Notification) -> None:
         spec = NOTIFICATIONS.get(notification.method)
@@ -738,66 +684,13 @@ class ExecServerClient(ClientStubs):
         except ValidationError as error:
             _log.warning("ignoring invalid %s notification: %s", notification.method, error)
             return
-        if isinstance(event, models.FsMissingChangedNotification):
-            changed = self._missing_watches.pop(event.watch_id, None)
-            if changed is not None and not changed.done():
-                changed.set_result(None)
-            return
-        if isinstance(event, models.HttpRequestBodyDeltaNotification):
-            body = self._http_bodies.get(event.request_id)
-            if body is not None:
-                body.put_nowait(event)
-            return
-        route = self._routes.get(event.process_id)
-        if route is None:
-            if event.process_id in self._forgotten:
-                return
-            route = self._new_route(event.process_id)  # started elsewhere in this session
-        if isinstance(event, models.ProcessOutputNotification):
-            self._accept(route, OutputChunk(event.seq, event.stream, event.chunk))
-        else:
-            self._accept(route, event)
+        hole = self._router.notification(event)
+        if hole is not None:
+            self._read_hole(hole)
 
-    def _accept(
-        self,
-        route: ProcessRoute,
-        event: OutputChunk | models.ProcessExitedNotification | models.ProcessClosedNotification,
-    ) -> None:
-        self._deliver(route, route.cursor.accept(event))
-        if route.cursor.has_gap and self._state is _State.READY and not route.catching_up:
-            # Should not happen while attached (the server pushes every event in order);
-            # a read settles it either way.
+    def _read_hole(self, route: ProcessRoute) -> None:
+        if self._state is _State.READY:
             self._spawn(self._catch_up_quietly(route))
-
-    def _deliver(self, route: ProcessRoute, events: list[CursorEvent]) -> None:
-        if not events:
-            return
-        route.push(events)
-        for reference in self._subscriptions:
-            subscription = reference()
-            if subscription is not None:
-                subscription.push(route.process_id, events)
-        if route.closed and not route.observed:
-            self._untrack(route)
-
-    def _new_route(self, process_id: str, last_seq: int = 0) -> ProcessRoute:
-        route = ProcessRoute(process_id, last_seq)
-        self._routes[process_id] = route
-        return route
-
-    def _drop_route(self, route: ProcessRoute) -> None:
-        """Nobody reads this process's events any more. Until it closes the client still
-        tracks it (exactly-once delivery to `events()`, catch-up after a resume)."""
-        route.unobserve()
-        if route.closed:
-            self._untrack(route)
-
-    def _untrack(self, route: ProcessRoute) -> None:
-        if self._routes.get(route.process_id) is route:
-            del self._routes[route.process_id]
-            self._forgotten[route.process_id] = None  # its late duplicates are ignored
-            while len(self._forgotten) > FORGOTTEN_PROCESS_MEMORY:
-                del self._forgotten[next(iter(self._forgotten))]
 
     async def _catch_up(self, route: ProcessRoute, via: Transport | None) -> None:
         """Read what the server has after the route's last seq and deliver it."""
@@ -811,9 +704,9 @@ class ExecServerClient(ClientStubs):
             except InvalidRequestError as error:
                 if not error.message.startswith("unknown process id"):
                     raise
-                self._deliver(route, route.cursor.vanish())
+                self._router.deliver(route, route.cursor.vanish())
                 return
-            self._deliver(route, route.cursor.apply_read(response))
+            self._router.deliver(route, route.cursor.apply_read(response))
         finally:
             route.catching_up = False
 
@@ -933,7 +826,7 @@ class ExecServerClient(ClientStubs):
         raise step.error from step.cause
 
     async def _catch_up_all(self, transport: Transport) -> None:
-        routes = [r for r in self._routes.values() if not r.closed and not r.starting]
+        routes = [r for r in self._router.routes.values() if not r.closed and not r.starting]
         results = await asyncio.gather(
             *(self._catch_up(route, transport) for route in routes), return_exceptions=True
         )
@@ -960,13 +853,7 @@ class ExecServerClient(ClientStubs):
 
     def _end_everything(self, error: ExecWireError) -> None:
         self._requests.fail_all(error)
-        for route in self._routes.values():
-            route.fail(error)
-        subscriptions, self._subscriptions = self._subscriptions, ()
-        for reference in subscriptions:
-            subscription = reference()
-            if subscription is not None:
-                subscription.finish(None if isinstance(error, ClientClosedError) else error)
+        self._router.fail(error, closed=isinstance(error, ClientClosedError))
         transport, self._transport = self._transport, None
         if transport is not None:
             transport.abort()

@@ -617,8 +617,8 @@ async def test_an_abandoned_events_iterator_unsubscribes() -> None:
     client = await ExecServerClient.open(connector)
     kept = client.events()
     dropped = client.events()
-    assert len(client._subscriptions) == 2
+    assert len(client._router.subscribers()) == 2
     del dropped
     gc.collect()
-    assert [reference() for reference in client._subscriptions] == [kept]
+    assert client._router.subscribers() == [kept]
     await client.close()
