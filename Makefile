@@ -4,8 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 BENCH_INSTALLED := $(VENV)/.bench-installed
+DOCS_INSTALLED := $(VENV)/.docs-installed
 
-.PHONY: install system-packages codegen check-codegen lint typecheck test demo bench interop clean
+.PHONY: install system-packages codegen check-codegen lint typecheck test demo bench interop docs clean
 
 install: system-packages $(INSTALLED)
 
@@ -58,6 +59,14 @@ $(BENCH_INSTALLED): $(INSTALLED)
 ## Compare our server with the pinned reference (installs @openai/codex@0.169.0 into .cache/).
 interop: install
 	$(PY) -m pytest -m interop -q tests/interop
+
+## API reference and architecture page (mkdocs + mkdocstrings) into site/; any warning fails.
+docs: $(DOCS_INSTALLED)
+	$(VENV)/bin/mkdocs build --strict --quiet
+
+$(DOCS_INSTALLED): $(INSTALLED)
+	$(PY) -m pip install --quiet -e '.[docs]'
+	touch $(DOCS_INSTALLED)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
