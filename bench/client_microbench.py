@@ -302,11 +302,19 @@ class Sample:
     received: int
 
 
-def _chunk_option(asked: int | None) -> dict[str, Any]:
-    """`output_chunk_bytes=` where this SDK has the option (older trees do not)."""
-    if "output_chunk_bytes" in inspect.signature(Executor.open).parameters:
-        return {"output_chunk_bytes": asked}
-    return {}
+def _client_options(asked: int | None) -> dict[str, Any]:
+    """No reconnects and `asked` output chunks, spelled as this tree's SDK takes them
+    (`options=ClientOptions(...)`; older trees took keyword arguments, some without
+    `output_chunk_bytes`)."""
+    parameters = inspect.signature(Executor.open).parameters
+    if "options" in parameters:
+        import execwire
+
+        options_type: Any = execwire.ClientOptions
+        return {"options": options_type(reconnect=None, output_chunk_bytes=asked)}
+    if "output_chunk_bytes" in parameters:
+        return {"reconnect": None, "output_chunk_bytes": asked}
+    return {"reconnect": None}
 
 
 async def _one_stream(executor: Executor, process_id: str) -> tuple[int, int]:
@@ -321,7 +329,7 @@ async def _one_stream(executor: Executor, process_id: str) -> tuple[int, int]:
 
 async def measure(connector: Any, repetitions: int, asked: int | None) -> list[Sample]:
     """`repetitions` streams after one warm-up, on one client."""
-    executor = await Executor.open(connector, reconnect=None, **_chunk_option(asked))
+    executor = await Executor.open(connector, **_client_options(asked))
     samples: list[Sample] = []
     try:
         for repetition in range(repetitions + 1):  # the first one warms up

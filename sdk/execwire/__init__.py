@@ -40,6 +40,7 @@ from .executor import Executor, make_env_policy
 from .filesystem import DirEntry, FileStat, RemotePath, TreeWalk, WalkEntry
 from .http import HttpResponse
 from .missing_watch import MissingWatch
+from .options import ClientOptions
 from .process_cursor import OutputGap, ProcessEvent
 from .remote_file import RemoteFile
 from .resume import DEFAULT_RECONNECT, ReconnectPolicy
@@ -56,6 +57,7 @@ __all__ = [
     "AuthenticationError",
     "ClientClosedError",
     "ClientEvent",
+    "ClientOptions",
     "CommandFailed",
     "CompletedCommand",
     "Connector",

@@ -52,6 +52,7 @@ from .errors import (
     ProtocolError,
     TransportError,
 )
+from .options import DEFAULT_CLIENT_NAME, DEFAULT_OPTIONS, DEFAULT_OUTPUT_CHUNK_BYTES, ClientOptions
 from .process_cursor import ProcessEvent
 from .protocol import models
 from .protocol.methods import NOTIFICATIONS, ClientStubs, ServerNotification
@@ -63,8 +64,6 @@ from .transports.in_process import EmbeddedServer, InProcessConnector
 from .transports.relay import RelayConnector
 from .transports.stdio import StdioConnector
 from .transports.websocket import (
-    DEFAULT_MAX_MESSAGE_BYTES,
-    DEFAULT_OPEN_TIMEOUT,
     WebSocketConnector,
 )
 from .wire import WireModel
@@ -75,6 +74,7 @@ __all__ = [
     "DEFAULT_RECONNECT",
     "ClientEvent",
     "ClientInternals",
+    "ClientOptions",
     "ExecServerClient",
     "ReconnectPolicy",
 ]
@@ -83,13 +83,10 @@ _log = logging.getLogger("execwire.client")
 
 ResultT = TypeVar("ResultT", bound=WireModel)
 
-DEFAULT_CLIENT_NAME: Final = "execwire"
 
 ClientEvent: TypeAlias = ProcessEvent
 """What `ExecServerClient.events()` yields: a process notification or an `OutputGap`."""
 
-DEFAULT_OUTPUT_CHUNK_BYTES: Final = 65536
-"""Output chunk size asked of the server (execwire extension; other servers send 8 KiB)."""
 LARGE_RESULT_BYTES: Final = 1 << 20
 """Answers at least this large are first tried on the byte-level `fs/readFile` path."""
 
@@ -156,34 +153,21 @@ class ClientInternals:
 class ExecServerClient(ClientStubs):
     """Typed async client of one exec-server session.
 
-    Build it with `connect_websocket`, `connect_stdio`, `connect_in_process` or `open`
-    (any `Connector`); `async with` it, or call `close()`. Every RPC of the
-    API is a method (`process_start`, `fs_read_file`, ...) taking and returning the
-    generated models. `request_timeout` (seconds, default none) bounds each request from
-    the call to its response, reconnection time included, raising `ExecTimeout`.
-    `output_chunk_bytes` (default 64 KiB) asks an execwire server for output chunks of up
-    to that size (fewer notifications per byte), and for the other execwire extensions
-    (`execwire/walkTree`); other servers ignore the request and send 8 KiB chunks. None
-    asks for no extension (the reference protocol only). `server_extensions` says what the
-    server applied.
+    Build it with `connect_websocket`, `connect_relay`, `connect_stdio`,
+    `connect_in_process` or `open` (any `Connector`), each taking `options=`
+    (`ClientOptions`: timeouts, resume policy, extensions asked for); `async with` it, or
+    call `close()`. Every RPC of the API is a method (`process_start`, `fs_read_file`, ...)
+    taking and returning the generated models. `server_extensions` says which execwire
+    extensions the server applied.
     """
 
-    def __init__(
-        self,
-        connector: Connector,
-        *,
-        client_name: str = DEFAULT_CLIENT_NAME,
-        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
-        request_timeout: float | None = None,
-        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
-    ) -> None:
+    def __init__(self, connector: Connector, options: ClientOptions = DEFAULT_OPTIONS) -> None:
         """Not connected yet: prefer the `connect_*` / `open` class methods."""
-        if output_chunk_bytes is not None and output_chunk_bytes < 1:
-            raise ValueError("output_chunk_bytes must be positive (or None not to ask)")
+        output_chunk_bytes = options.output_chunk_bytes
         self._connector = connector
-        self._client_name = client_name
-        self._reconnect_policy = reconnect if connector.resumable else None
-        self._request_timeout = request_timeout
+        self._client_name = options.client_name
+        self._reconnect_policy = options.reconnect if connector.resumable else None
+        self._request_timeout = options.request_timeout
         self._extensions_asked = (
             models.ExecwireExtensions(output_chunk_bytes=output_chunk_bytes, walk_tree=True)
             if output_chunk_bytes is not None
@@ -213,20 +197,11 @@ class ExecServerClient(ClientStubs):
         cls,
         connector: Connector,
         *,
-        client_name: str = DEFAULT_CLIENT_NAME,
-        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
-        request_timeout: float | None = None,
         resume_session_id: str | None = None,
-        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
+        options: ClientOptions = DEFAULT_OPTIONS,
     ) -> ExecServerClient:
         """Connect through `connector` and initialize (or resume `resume_session_id`)."""
-        client = cls(
-            connector,
-            client_name=client_name,
-            reconnect=reconnect,
-            request_timeout=request_timeout,
-            output_chunk_bytes=output_chunk_bytes,
-        )
+        client = cls(connector, options)
         try:
             await client._connect_first(resume_session_id)
         except BaseException:
@@ -240,30 +215,17 @@ class ExecServerClient(ClientStubs):
         url: str,
         *,
         token: str | None = None,
-        client_name: str = DEFAULT_CLIENT_NAME,
-        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
-        request_timeout: float | None = None,
         resume_session_id: str | None = None,
-        open_timeout: float = DEFAULT_OPEN_TIMEOUT,
-        max_message_bytes: int | None = DEFAULT_MAX_MESSAGE_BYTES,
-        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
+        options: ClientOptions = DEFAULT_OPTIONS,
     ) -> ExecServerClient:
-        """Connect to `ws://host:port`; `token` is sent as `Authorization: Bearer` (never logged).
-
-        Requests over `max_message_bytes` (default 64 MiB, the reference's limit) raise
-        `MessageTooLarge`; None lifts the check for servers that accept more.
-        """
+        """Connect to `ws://host:port`; `token` is sent as `Authorization: Bearer` (never logged)."""
         connector = WebSocketConnector(
-            url, token=token, open_timeout=open_timeout, max_message_bytes=max_message_bytes
+            url,
+            token=token,
+            open_timeout=options.open_timeout,
+            max_message_bytes=options.max_message_bytes,
         )
-        return await cls.open(
-            connector,
-            client_name=client_name,
-            reconnect=reconnect,
-            request_timeout=request_timeout,
-            resume_session_id=resume_session_id,
-            output_chunk_bytes=output_chunk_bytes,
-        )
+        return await cls.open(connector, resume_session_id=resume_session_id, options=options)
 
     @classmethod
     async def connect_relay(
@@ -272,27 +234,16 @@ class ExecServerClient(ClientStubs):
         environment_id: str,
         *,
         token: str,
-        client_name: str = DEFAULT_CLIENT_NAME,
-        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
-        request_timeout: float | None = None,
         resume_session_id: str | None = None,
-        open_timeout: float = DEFAULT_OPEN_TIMEOUT,
-        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
+        options: ClientOptions = DEFAULT_OPTIONS,
     ) -> ExecServerClient:
         """Reach environment `environment_id` through the registry at `registry_url` and
         its rendezvous, end-to-end encrypted (Noise hybridIK); `token` is the registry
         bearer token. Every reconnect takes a fresh bundle and stream, then resumes."""
         connector = RelayConnector(
-            registry_url, environment_id, token=token, open_timeout=open_timeout
+            registry_url, environment_id, token=token, open_timeout=options.open_timeout
         )
-        return await cls.open(
-            connector,
-            client_name=client_name,
-            reconnect=reconnect,
-            request_timeout=request_timeout,
-            resume_session_id=resume_session_id,
-            output_chunk_bytes=output_chunk_bytes,
-        )
+        return await cls.open(connector, resume_session_id=resume_session_id, options=options)
 
     @classmethod
     async def connect_stdio(
@@ -301,39 +252,19 @@ class ExecServerClient(ClientStubs):
         *,
         env: dict[str, str] | None = None,
         cwd: str | os.PathLike[str] | None = None,
-        client_name: str = DEFAULT_CLIENT_NAME,
-        request_timeout: float | None = None,
-        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
+        options: ClientOptions = DEFAULT_OPTIONS,
     ) -> ExecServerClient:
         """Spawn a server (e.g. `["execwire-server", "--listen", "stdio"]`) and talk over its
         stdin/stdout. The server stops when the client closes; a lost pipe is final."""
-        return await cls.open(
-            StdioConnector(argv, env=env, cwd=cwd),
-            client_name=client_name,
-            reconnect=None,
-            request_timeout=request_timeout,
-            output_chunk_bytes=output_chunk_bytes,
-        )
+        return await cls.open(StdioConnector(argv, env=env, cwd=cwd), options=options)
 
     @classmethod
     async def connect_in_process(
-        cls,
-        server: EmbeddedServer | None = None,
-        *,
-        client_name: str = DEFAULT_CLIENT_NAME,
-        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
-        request_timeout: float | None = None,
-        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
+        cls, server: EmbeddedServer | None = None, *, options: ClientOptions = DEFAULT_OPTIONS
     ) -> ExecServerClient:
         """Serve the session from an embedded `execwire_server` in this event loop (no
         sockets). Without `server` one is created, and shut down by `close()`."""
-        return await cls.open(
-            InProcessConnector(server),
-            client_name=client_name,
-            reconnect=reconnect,
-            request_timeout=request_timeout,
-            output_chunk_bytes=output_chunk_bytes,
-        )
+        return await cls.open(InProcessConnector(server), options=options)
 
     async def __aenter__(self) -> ExecServerClient:
         return self

@@ -32,7 +32,7 @@ from pathlib import PurePosixPath
 from types import TracebackType
 from typing import Final, Literal
 
-from .client import DEFAULT_CLIENT_NAME, DEFAULT_OUTPUT_CHUNK_BYTES, ExecServerClient
+from .client import ExecServerClient
 from .command import CompletedCommand, OutputCapture
 from .errors import ExecWireError, OutputLost
 from .executor_files import ExecutorFiles
@@ -40,12 +40,11 @@ from .filesystem import (
     RemotePath,
     remote_path_from_uri,
 )
+from .options import DEFAULT_OPTIONS, ClientOptions
 from .protocol import models
-from .resume import DEFAULT_RECONNECT, ReconnectPolicy
 from .session import ExecSession
 from .transports import Connector
 from .transports.in_process import EmbeddedServer
-from .transports.websocket import DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_OPEN_TIMEOUT
 
 __all__ = ["Executor", "make_env_policy"]
 
@@ -122,21 +121,12 @@ class Executor(ExecutorFiles):
         cls,
         connector: Connector,
         *,
-        client_name: str = DEFAULT_CLIENT_NAME,
-        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
-        request_timeout: float | None = None,
         resume_session_id: str | None = None,
-        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
+        options: ClientOptions = DEFAULT_OPTIONS,
     ) -> Executor:
-        """Connect through any `Connector`; the executor owns (and closes) the client.
-        `output_chunk_bytes`: see `ExecServerClient` (None: keep the 8 KiB default)."""
+        """Connect through any `Connector`; the executor owns (and closes) the client."""
         client = await ExecServerClient.open(
-            connector,
-            client_name=client_name,
-            reconnect=reconnect,
-            request_timeout=request_timeout,
-            resume_session_id=resume_session_id,
-            output_chunk_bytes=output_chunk_bytes,
+            connector, resume_session_id=resume_session_id, options=options
         )
         return await cls._owning(client)
 
@@ -146,27 +136,12 @@ class Executor(ExecutorFiles):
         url: str,
         *,
         token: str | None = None,
-        client_name: str = DEFAULT_CLIENT_NAME,
-        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
-        request_timeout: float | None = None,
         resume_session_id: str | None = None,
-        open_timeout: float = DEFAULT_OPEN_TIMEOUT,
-        max_message_bytes: int | None = DEFAULT_MAX_MESSAGE_BYTES,
-        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
+        options: ClientOptions = DEFAULT_OPTIONS,
     ) -> Executor:
-        """Connect to `ws://host:port`; `token` is sent as `Authorization: Bearer`.
-        Requests over `max_message_bytes` (default 64 MiB, the reference's limit; a file
-        write can carry about 3/4 of it) raise `MessageTooLarge`."""
+        """Connect to `ws://host:port`; `token` is sent as `Authorization: Bearer`."""
         client = await ExecServerClient.connect_websocket(
-            url,
-            token=token,
-            client_name=client_name,
-            reconnect=reconnect,
-            request_timeout=request_timeout,
-            resume_session_id=resume_session_id,
-            open_timeout=open_timeout,
-            max_message_bytes=max_message_bytes,
-            output_chunk_bytes=output_chunk_bytes,
+            url, token=token, resume_session_id=resume_session_id, options=options
         )
         return await cls._owning(client)
 
@@ -177,12 +152,8 @@ class Executor(ExecutorFiles):
         environment_id: str,
         *,
         token: str,
-        client_name: str = DEFAULT_CLIENT_NAME,
-        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
-        request_timeout: float | None = None,
         resume_session_id: str | None = None,
-        open_timeout: float = DEFAULT_OPEN_TIMEOUT,
-        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
+        options: ClientOptions = DEFAULT_OPTIONS,
     ) -> Executor:
         """Reach environment `environment_id` through the registry at `registry_url` and its
         rendezvous, end-to-end encrypted; `token` is the registry bearer token."""
@@ -190,12 +161,8 @@ class Executor(ExecutorFiles):
             registry_url,
             environment_id,
             token=token,
-            client_name=client_name,
-            reconnect=reconnect,
-            request_timeout=request_timeout,
             resume_session_id=resume_session_id,
-            open_timeout=open_timeout,
-            output_chunk_bytes=output_chunk_bytes,
+            options=options,
         )
         return await cls._owning(client)
 
@@ -206,40 +173,19 @@ class Executor(ExecutorFiles):
         *,
         env: dict[str, str] | None = None,
         cwd: str | os.PathLike[str] | None = None,
-        client_name: str = DEFAULT_CLIENT_NAME,
-        request_timeout: float | None = None,
-        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
+        options: ClientOptions = DEFAULT_OPTIONS,
     ) -> Executor:
         """Spawn a server (e.g. `["execwire-server", "--listen", "stdio"]`) and use it over
         its stdin/stdout; it stops when the executor closes."""
-        client = await ExecServerClient.connect_stdio(
-            argv,
-            env=env,
-            cwd=cwd,
-            client_name=client_name,
-            request_timeout=request_timeout,
-            output_chunk_bytes=output_chunk_bytes,
-        )
+        client = await ExecServerClient.connect_stdio(argv, env=env, cwd=cwd, options=options)
         return await cls._owning(client)
 
     @classmethod
     async def connect_in_process(
-        cls,
-        server: EmbeddedServer | None = None,
-        *,
-        client_name: str = DEFAULT_CLIENT_NAME,
-        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
-        request_timeout: float | None = None,
-        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
+        cls, server: EmbeddedServer | None = None, *, options: ClientOptions = DEFAULT_OPTIONS
     ) -> Executor:
         """Use an embedded `execwire_server` in this event loop (created if not given)."""
-        client = await ExecServerClient.connect_in_process(
-            server,
-            client_name=client_name,
-            reconnect=reconnect,
-            request_timeout=request_timeout,
-            output_chunk_bytes=output_chunk_bytes,
-        )
+        client = await ExecServerClient.connect_in_process(server, options=options)
         return await cls._owning(client)
 
     @classmethod

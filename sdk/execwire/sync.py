@@ -33,18 +33,17 @@ from execwire import http as async_http
 from execwire import missing_watch as async_missing_watch
 from execwire import remote_file as async_remote_file
 from execwire import session as async_session
-from execwire.client import DEFAULT_CLIENT_NAME, DEFAULT_OUTPUT_CHUNK_BYTES, ClientEvent
+from execwire.client import ClientEvent
 from execwire.command import CompletedCommand
 from execwire.event_loop_thread import LoopThread, shared_loop
 from execwire.filesystem import DirEntry, FileStat, RemotePath, TreeWalk
+from execwire.options import DEFAULT_OPTIONS, ClientOptions
 from execwire.process_cursor import OutputChunk
 from execwire.protocol import models
 from execwire.protocol.methods import ServerNotification
 from execwire.remote_file import MAX_BLOCK_BYTES
-from execwire.resume import DEFAULT_RECONNECT, ReconnectPolicy
 from execwire.transports import Connector
 from execwire.transports.in_process import EmbeddedServer
-from execwire.transports.websocket import DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_OPEN_TIMEOUT
 
 __all__ = ["ExecServerClient", "ExecSession", "Executor", "HttpResponse", "MissingWatch", "RemoteFile"]
 
@@ -52,16 +51,12 @@ __all__ = ["ExecServerClient", "ExecSession", "Executor", "HttpResponse", "Missi
 class ExecServerClient:
     """Typed async client of one exec-server session.
 
-    Build it with `connect_websocket`, `connect_stdio`, `connect_in_process` or `open`
-    (any `Connector`); `with` it, or call `close()`. Every RPC of the
-    API is a method (`process_start`, `fs_read_file`, ...) taking and returning the
-    generated models. `request_timeout` (seconds, default none) bounds each request from
-    the call to its response, reconnection time included, raising `ExecTimeout`.
-    `output_chunk_bytes` (default 64 KiB) asks an execwire server for output chunks of up
-    to that size (fewer notifications per byte), and for the other execwire extensions
-    (`execwire/walkTree`); other servers ignore the request and send 8 KiB chunks. None
-    asks for no extension (the reference protocol only). `server_extensions` says what the
-    server applied.
+    Build it with `connect_websocket`, `connect_relay`, `connect_stdio`,
+    `connect_in_process` or `open` (any `Connector`), each taking `options=`
+    (`ClientOptions`: timeouts, resume policy, extensions asked for); `with` it, or
+    call `close()`. Every RPC of the API is a method (`process_start`, `fs_read_file`, ...)
+    taking and returning the generated models. `server_extensions` says which execwire
+    extensions the server applied.
 
     Blocking: see `execwire.sync`.
     """
@@ -219,11 +214,8 @@ class ExecServerClient:
         cls,
         connector: Connector,
         *,
-        client_name: str = DEFAULT_CLIENT_NAME,
-        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
-        request_timeout: float | None = None,
         resume_session_id: str | None = None,
-        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
+        options: ClientOptions = DEFAULT_OPTIONS,
     ) -> ExecServerClient:
         """Connect through `connector` and initialize (or resume `resume_session_id`)."""
         loop = shared_loop()
@@ -232,11 +224,8 @@ class ExecServerClient:
             loop.run(
                 async_client.ExecServerClient.open(
                     connector,
-                    client_name=client_name,
-                    reconnect=reconnect,
-                    request_timeout=request_timeout,
                     resume_session_id=resume_session_id,
-                    output_chunk_bytes=output_chunk_bytes,
+                    options=options,
                 ),
             ),
         )
@@ -247,18 +236,10 @@ class ExecServerClient:
         url: str,
         *,
         token: str | None = None,
-        client_name: str = DEFAULT_CLIENT_NAME,
-        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
-        request_timeout: float | None = None,
         resume_session_id: str | None = None,
-        open_timeout: float = DEFAULT_OPEN_TIMEOUT,
-        max_message_bytes: int | None = DEFAULT_MAX_MESSAGE_BYTES,
-        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
+        options: ClientOptions = DEFAULT_OPTIONS,
     ) -> ExecServerClient:
         """Connect to `ws://host:port`; `token` is sent as `Authorization: Bearer` (never logged).
-
-        Requests over `max_message_bytes` (default 64 MiB, the reference's limit) raise
-        `MessageTooLarge`; None lifts the check for servers that accept more.
         """
         loop = shared_loop()
         return ExecServerClient._wrap(
@@ -267,13 +248,8 @@ class ExecServerClient:
                 async_client.ExecServerClient.connect_websocket(
                     url,
                     token=token,
-                    client_name=client_name,
-                    reconnect=reconnect,
-                    request_timeout=request_timeout,
                     resume_session_id=resume_session_id,
-                    open_timeout=open_timeout,
-                    max_message_bytes=max_message_bytes,
-                    output_chunk_bytes=output_chunk_bytes,
+                    options=options,
                 ),
             ),
         )
@@ -285,12 +261,8 @@ class ExecServerClient:
         environment_id: str,
         *,
         token: str,
-        client_name: str = DEFAULT_CLIENT_NAME,
-        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
-        request_timeout: float | None = None,
         resume_session_id: str | None = None,
-        open_timeout: float = DEFAULT_OPEN_TIMEOUT,
-        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
+        options: ClientOptions = DEFAULT_OPTIONS,
     ) -> ExecServerClient:
         """Reach environment `environment_id` through the registry at `registry_url` and
         its rendezvous, end-to-end encrypted (Noise hybridIK); `token` is the registry
@@ -304,12 +276,8 @@ class ExecServerClient:
                     registry_url,
                     environment_id,
                     token=token,
-                    client_name=client_name,
-                    reconnect=reconnect,
-                    request_timeout=request_timeout,
                     resume_session_id=resume_session_id,
-                    open_timeout=open_timeout,
-                    output_chunk_bytes=output_chunk_bytes,
+                    options=options,
                 ),
             ),
         )
@@ -321,9 +289,7 @@ class ExecServerClient:
         *,
         env: dict[str, str] | None = None,
         cwd: str | os.PathLike[str] | None = None,
-        client_name: str = DEFAULT_CLIENT_NAME,
-        request_timeout: float | None = None,
-        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
+        options: ClientOptions = DEFAULT_OPTIONS,
     ) -> ExecServerClient:
         """Spawn a server (e.g. `["execwire-server", "--listen", "stdio"]`) and talk over its
         stdin/stdout. The server stops when the client closes; a lost pipe is final.
@@ -336,9 +302,7 @@ class ExecServerClient:
                     argv,
                     env=env,
                     cwd=cwd,
-                    client_name=client_name,
-                    request_timeout=request_timeout,
-                    output_chunk_bytes=output_chunk_bytes,
+                    options=options,
                 ),
             ),
         )
@@ -348,10 +312,7 @@ class ExecServerClient:
         cls,
         server: EmbeddedServer | None = None,
         *,
-        client_name: str = DEFAULT_CLIENT_NAME,
-        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
-        request_timeout: float | None = None,
-        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
+        options: ClientOptions = DEFAULT_OPTIONS,
     ) -> ExecServerClient:
         """Serve the session from an embedded `execwire_server` in this event loop (no
         sockets). Without `server` one is created, and shut down by `close()`.
@@ -359,15 +320,7 @@ class ExecServerClient:
         loop = shared_loop()
         return ExecServerClient._wrap(
             loop,
-            loop.run(
-                async_client.ExecServerClient.connect_in_process(
-                    server,
-                    client_name=client_name,
-                    reconnect=reconnect,
-                    request_timeout=request_timeout,
-                    output_chunk_bytes=output_chunk_bytes,
-                ),
-            ),
+            loop.run(async_client.ExecServerClient.connect_in_process(server, options=options)),
         )
 
     def __enter__(self) -> ExecServerClient:
@@ -974,26 +927,18 @@ class Executor:
         cls,
         connector: Connector,
         *,
-        client_name: str = DEFAULT_CLIENT_NAME,
-        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
-        request_timeout: float | None = None,
         resume_session_id: str | None = None,
-        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
+        options: ClientOptions = DEFAULT_OPTIONS,
     ) -> Executor:
-        """Connect through any `Connector`; the executor owns (and closes) the client.
-        `output_chunk_bytes`: see `ExecServerClient` (None: keep the 8 KiB default).
-        """
+        """Connect through any `Connector`; the executor owns (and closes) the client."""
         loop = shared_loop()
         return Executor._wrap(
             loop,
             loop.run(
                 async_executor.Executor.open(
                     connector,
-                    client_name=client_name,
-                    reconnect=reconnect,
-                    request_timeout=request_timeout,
                     resume_session_id=resume_session_id,
-                    output_chunk_bytes=output_chunk_bytes,
+                    options=options,
                 ),
             ),
         )
@@ -1004,18 +949,10 @@ class Executor:
         url: str,
         *,
         token: str | None = None,
-        client_name: str = DEFAULT_CLIENT_NAME,
-        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
-        request_timeout: float | None = None,
         resume_session_id: str | None = None,
-        open_timeout: float = DEFAULT_OPEN_TIMEOUT,
-        max_message_bytes: int | None = DEFAULT_MAX_MESSAGE_BYTES,
-        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
+        options: ClientOptions = DEFAULT_OPTIONS,
     ) -> Executor:
-        """Connect to `ws://host:port`; `token` is sent as `Authorization: Bearer`.
-        Requests over `max_message_bytes` (default 64 MiB, the reference's limit; a file
-        write can carry about 3/4 of it) raise `MessageTooLarge`.
-        """
+        """Connect to `ws://host:port`; `token` is sent as `Authorization: Bearer`."""
         loop = shared_loop()
         return Executor._wrap(
             loop,
@@ -1023,13 +960,8 @@ class Executor:
                 async_executor.Executor.connect_websocket(
                     url,
                     token=token,
-                    client_name=client_name,
-                    reconnect=reconnect,
-                    request_timeout=request_timeout,
                     resume_session_id=resume_session_id,
-                    open_timeout=open_timeout,
-                    max_message_bytes=max_message_bytes,
-                    output_chunk_bytes=output_chunk_bytes,
+                    options=options,
                 ),
             ),
         )
@@ -1041,12 +973,8 @@ class Executor:
         environment_id: str,
         *,
         token: str,
-        client_name: str = DEFAULT_CLIENT_NAME,
-        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
-        request_timeout: float | None = None,
         resume_session_id: str | None = None,
-        open_timeout: float = DEFAULT_OPEN_TIMEOUT,
-        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
+        options: ClientOptions = DEFAULT_OPTIONS,
     ) -> Executor:
         """Reach environment `environment_id` through the registry at `registry_url` and its
         rendezvous, end-to-end encrypted; `token` is the registry bearer token.
@@ -1059,12 +987,8 @@ class Executor:
                     registry_url,
                     environment_id,
                     token=token,
-                    client_name=client_name,
-                    reconnect=reconnect,
-                    request_timeout=request_timeout,
                     resume_session_id=resume_session_id,
-                    open_timeout=open_timeout,
-                    output_chunk_bytes=output_chunk_bytes,
+                    options=options,
                 ),
             ),
         )
@@ -1076,9 +1000,7 @@ class Executor:
         *,
         env: dict[str, str] | None = None,
         cwd: str | os.PathLike[str] | None = None,
-        client_name: str = DEFAULT_CLIENT_NAME,
-        request_timeout: float | None = None,
-        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
+        options: ClientOptions = DEFAULT_OPTIONS,
     ) -> Executor:
         """Spawn a server (e.g. `["execwire-server", "--listen", "stdio"]`) and use it over
         its stdin/stdout; it stops when the executor closes.
@@ -1087,14 +1009,7 @@ class Executor:
         return Executor._wrap(
             loop,
             loop.run(
-                async_executor.Executor.connect_stdio(
-                    argv,
-                    env=env,
-                    cwd=cwd,
-                    client_name=client_name,
-                    request_timeout=request_timeout,
-                    output_chunk_bytes=output_chunk_bytes,
-                ),
+                async_executor.Executor.connect_stdio(argv, env=env, cwd=cwd, options=options),
             ),
         )
 
@@ -1103,24 +1018,13 @@ class Executor:
         cls,
         server: EmbeddedServer | None = None,
         *,
-        client_name: str = DEFAULT_CLIENT_NAME,
-        reconnect: ReconnectPolicy | None = DEFAULT_RECONNECT,
-        request_timeout: float | None = None,
-        output_chunk_bytes: int | None = DEFAULT_OUTPUT_CHUNK_BYTES,
+        options: ClientOptions = DEFAULT_OPTIONS,
     ) -> Executor:
         """Use an embedded `execwire_server` in this event loop (created if not given)."""
         loop = shared_loop()
         return Executor._wrap(
             loop,
-            loop.run(
-                async_executor.Executor.connect_in_process(
-                    server,
-                    client_name=client_name,
-                    reconnect=reconnect,
-                    request_timeout=request_timeout,
-                    output_chunk_bytes=output_chunk_bytes,
-                ),
-            ),
+            loop.run(async_executor.Executor.connect_in_process(server, options=options)),
         )
 
     def __enter__(self) -> Executor:

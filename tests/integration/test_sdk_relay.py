@@ -19,7 +19,7 @@ import pytest
 from execwire_rendezvous import DirectionFaults, FaultConfig, Rendezvous
 from execwire_rendezvous.frames import FrameKind
 
-from execwire import ExecServerClient, Executor, RelayConnector, TransportError
+from execwire import ClientOptions, ExecServerClient, Executor, RelayConnector, TransportError
 from execwire.client import ReconnectPolicy
 from execwire.errors import ServerInternalError
 from execwire.protocol import models
@@ -88,7 +88,7 @@ async def test_two_clients_share_the_executor_socket_without_cross_talk(relay: R
 
 async def test_a_lost_connection_reconnects_with_a_fresh_stream_and_resumes(relay: Rendezvous) -> None:
     faults = FaultInjectingConnector(RelayConnector(relay.base_url, ENV, token=TOKEN))
-    client = await ExecServerClient.open(faults, reconnect=FAST_RECONNECT)
+    client = await ExecServerClient.open(faults, options=ClientOptions(reconnect=FAST_RECONNECT))
     async with client, Executor(client) as executor:
         session = await executor.spawn(
             ["sh", "-c", "for i in $(seq 1 30); do echo line-$i; sleep 0.02; done"]
@@ -110,9 +110,7 @@ async def test_requests_survive_loss_duplication_and_reordering(tmp_path: Path) 
     async with Rendezvous(token=TOKEN, faults=faults) as rendezvous:
         async with remote_executor(rendezvous.base_url, tmp_path / "executor.log"):
             await rendezvous.wait_for(lambda: rendezvous.executor_connected(ENV), timeout=30)
-            async with await ExecServerClient.connect_relay(
-                rendezvous.base_url, ENV, token=TOKEN, reconnect=None
-            ) as client:
+            async with await ExecServerClient.connect_relay(rendezvous.base_url, ENV, token=TOKEN, options=ClientOptions(reconnect=None)) as client:
                 target = tmp_path / "numbers"
                 target.mkdir()
                 for index in range(20):

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from execwire import (
+    ClientOptions,
     CommandFailed,
     ExecServerClient,
     Executor,
@@ -68,7 +69,7 @@ class Target:
 async def open_executor(target: Target) -> tuple[Executor, FaultInjectingConnector]:
     """An executor whose connection the test can cut."""
     faults = FaultInjectingConnector(target.make_connector())
-    executor = await Executor.open(faults, reconnect=FAST_RECONNECT)
+    executor = await Executor.open(faults, options=ClientOptions(reconnect=FAST_RECONNECT))
     return executor, faults
 
 
@@ -390,9 +391,7 @@ async def scenario_output_lost(target: Target, workdir: Path) -> None:
 async def scenario_unknown_session(target: Target, workdir: Path) -> None:
     connector = target.make_connector()
     with pytest.raises(SessionExpiredError) as expired:
-        await ExecServerClient.open(
-            connector, reconnect=FAST_RECONNECT, resume_session_id=str(uuid.uuid4())
-        )
+        await ExecServerClient.open(connector, resume_session_id=str(uuid.uuid4()), options=ClientOptions(reconnect=FAST_RECONNECT))
     assert expired.value.code == -32600
 
 
@@ -436,9 +435,7 @@ async def scenario_attach_from_new_client(target: Target, workdir: Path) -> None
     session_id = first.client.session_id
     await first.close(terminate_processes=False)  # detach; the server keeps the process
     go.touch()
-    second = await Executor.open(
-        target.make_connector(), reconnect=FAST_RECONNECT, resume_session_id=session_id
-    )
+    second = await Executor.open(target.make_connector(), resume_session_id=session_id, options=ClientOptions(reconnect=FAST_RECONNECT))
     async with second:
         attached = await second.attach("long-job")
         assert b"".join([chunk.data async for chunk in attached.output()]) == b"one\ntwo\n"
@@ -599,7 +596,7 @@ async def test_session_expired_after_ttl(tmp_path: Path) -> None:
     server = ExecServer(detached_session_ttl=0.2)
     faults = FaultInjectingConnector(InProcessConnector(server))
     try:
-        executor = await Executor.open(faults, reconnect=FAST_RECONNECT)
+        executor = await Executor.open(faults, options=ClientOptions(reconnect=FAST_RECONNECT))
         session = await executor.spawn(["sleep", "30"], cwd=tmp_path)
         faults.refuse_connections()
         faults.cut()

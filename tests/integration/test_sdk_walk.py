@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from execwire import Executor, Sandbox
+from execwire import ClientOptions, Executor, Sandbox
 from execwire.errors import InvalidRequestError, MethodNotFoundError, NotFoundError
 from execwire.protocol import models
 
@@ -27,7 +27,7 @@ async def connect(extensions: bool) -> Executor:
         assert executor.client.server_extensions is not None
         assert executor.client.server_extensions.walk_tree is True
         return executor
-    return await Executor.connect_in_process(output_chunk_bytes=None)
+    return await Executor.connect_in_process(options=ClientOptions(output_chunk_bytes=None))
 
 
 def tree(root: Path) -> Path:
@@ -106,7 +106,7 @@ def awkward_tree(root: Path) -> Path:
 async def test_walk_tree_lists_what_fs_walk_lists(tmp_path: Path) -> None:
     root = awkward_tree(tmp_path / "r%20t")
     tree_side = await Executor.connect_in_process()
-    walk_side = await Executor.connect_in_process(output_chunk_bytes=None)
+    walk_side = await Executor.connect_in_process(options=ClientOptions(output_chunk_bytes=None))
     async with tree_side, walk_side:
         for options in [
             {},
@@ -131,7 +131,7 @@ async def test_walk_tree_is_unknown_to_a_session_that_did_not_ask(tmp_path: Path
             max_depth=0, max_directories=1, max_entries=1, follow_directory_symlinks=False
         ),
     )
-    async with await Executor.connect_in_process(output_chunk_bytes=None) as executor:
+    async with await Executor.connect_in_process(options=ClientOptions(output_chunk_bytes=None)) as executor:
         with pytest.raises(MethodNotFoundError, match="does not implement `execwire/walkTree`"):
             await executor.client.execwire_walk_tree(params)
     async with await Executor.connect_in_process() as executor:

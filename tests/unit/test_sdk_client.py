@@ -14,6 +14,7 @@ import orjson
 import pytest
 
 from execwire import (
+    ClientOptions,
     ExecServerClient,
     ExecTimeout,
     Executor,
@@ -257,7 +258,7 @@ async def test_resume_retries_already_attached_then_catches_up_exactly_once() ->
         conn.notify("process/closed", {"processId": "p", "seq": 7})
 
     connector = ScriptedConnector(first, still_attached, resumed)
-    client = await ExecServerClient.open(connector, reconnect=FAST)
+    client = await ExecServerClient.open(connector, options=ClientOptions(reconnect=FAST))
     await client.process_start(start_params())
     events = [event async for event in client.process_events("p")]
     chunks = [e.chunk for e in events if isinstance(e, models.ProcessOutputNotification)]
@@ -285,7 +286,7 @@ async def test_evicted_output_raises_output_lost_then_continues() -> None:
         })
 
     connector = ScriptedConnector(first, resumed)
-    client = await ExecServerClient.open(connector, reconnect=FAST)
+    client = await ExecServerClient.open(connector, options=ClientOptions(reconnect=FAST))
     await client.process_start(start_params())
     stream = client.process_events("p")
     assert (await anext(stream)).seq == 1
@@ -310,7 +311,7 @@ async def test_in_flight_requests_are_resent_only_when_safe() -> None:
         conn.reply(await conn.request("fs/readFile"), {"dataBase64": "aGk="})
 
     connector = ScriptedConnector(first, resumed)
-    client = await ExecServerClient.open(connector, reconnect=FAST)
+    client = await ExecServerClient.open(connector, options=ClientOptions(reconnect=FAST))
     read = asyncio.create_task(client.fs_read_file(models.FsReadFileParams(path="file:///a")))
     await asyncio.sleep(0)
     write = asyncio.create_task(
@@ -334,7 +335,7 @@ async def test_expired_session_is_terminal_for_everyone() -> None:
         conn.error(request, -32600, f"unknown session id {SESSION}")
 
     connector = ScriptedConnector(first, expired)
-    client = await ExecServerClient.open(connector, reconnect=FAST)
+    client = await ExecServerClient.open(connector, options=ClientOptions(reconnect=FAST))
     await client.process_start(start_params())
     with pytest.raises(SessionExpiredError):
         async for _ in client.process_events("p"):
@@ -351,7 +352,7 @@ async def test_request_timeout_is_explicit() -> None:
         await conn.request("environment/info")
 
     connector = ScriptedConnector(silent)
-    client = await ExecServerClient.open(connector, request_timeout=0.05)
+    client = await ExecServerClient.open(connector, options=ClientOptions(request_timeout=0.05))
     with pytest.raises(ExecTimeout) as timeout:
         await client.environment_info()
     assert isinstance(timeout.value, TimeoutError)
@@ -399,7 +400,7 @@ def test_token_never_appears_in_repr_or_logs(caplog: pytest.LogCaptureFixture) -
 
 async def test_connection_failure_is_a_transport_error() -> None:
     with pytest.raises(TransportError):
-        await ExecServerClient.connect_websocket("ws://127.0.0.1:1", open_timeout=2)
+        await ExecServerClient.connect_websocket("ws://127.0.0.1:1", options=ClientOptions(open_timeout=2))
 
 
 async def test_forgotten_process_still_reaches_event_subscribers() -> None:
@@ -456,16 +457,16 @@ async def test_initialize_asks_for_larger_chunks_and_reports_what_was_applied() 
     reference = ScriptedConnector(
         lambda conn: serve(conn, {"outputChunkBytes": 8192, "walkTree": True}, None)
     )
-    client = await ExecServerClient.open(reference, output_chunk_bytes=8192)
+    client = await ExecServerClient.open(reference, options=ClientOptions(output_chunk_bytes=8192))
     assert client.server_extensions is None  # a server without extensions ignores the ask
     await reference.finished()
     await client.close()
     plain = ScriptedConnector(lambda conn: serve(conn, None, None))
-    client = await ExecServerClient.open(plain, output_chunk_bytes=None)
+    client = await ExecServerClient.open(plain, options=ClientOptions(output_chunk_bytes=None))
     await plain.finished()
     await client.close()
     with pytest.raises(ValueError):
-        ExecServerClient(plain, output_chunk_bytes=0)
+        ExecServerClient(plain, options=ClientOptions(output_chunk_bytes=0))
 
 
 async def test_a_request_whose_answer_keeps_breaking_the_link_is_not_resent_forever() -> None:
@@ -481,7 +482,7 @@ async def test_a_request_whose_answer_keeps_breaking_the_link_is_not_resent_fore
     handlers: list[Handler] = [lambda conn: breaks(conn, None)]
     handlers += [lambda conn: breaks(conn, SESSION)] * MAX_RESENDS
     connector = ScriptedConnector(*handlers, healthy)
-    client = await ExecServerClient.open(connector, reconnect=FAST)
+    client = await ExecServerClient.open(connector, options=ClientOptions(reconnect=FAST))
     with pytest.raises(TransportError) as failed:
         await client.fs_read_file(models.FsReadFileParams(path="file:///huge"))
     assert not isinstance(failed.value, RequestOutcomeUnknown)
@@ -550,7 +551,7 @@ async def test_late_file_answers_are_dropped_unparsed(monkeypatch: pytest.Monkey
     monkeypatch.setattr(jsonrpc, "decode", spy)
     monkeypatch.setattr(jsonrpc.FileReply, "to_message", never)
     connector = ScriptedConnector(serve)
-    client = await ExecServerClient.open(connector, request_timeout=0.05)
+    client = await ExecServerClient.open(connector, options=ClientOptions(request_timeout=0.05))
     for _ in range(2):
         with pytest.raises(ExecTimeout):
             await client.fs_read_file(models.FsReadFileParams(path="file:///data.bin"))
