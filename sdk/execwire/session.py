@@ -177,4 +177,10 @@ def _forget_later(
 ) -> None:
     """Drop a route on its loop (the collector may run in another thread)."""
     with contextlib.suppress(RuntimeError):  # the loop is closed: the client is gone anyway
-        loop.call_soon_threadsafe(client.internal.release_route, route)
+        # The callback holds the client itself: `client.internal` refers to it only weakly,
+        # and this finalizer's reference ends before the callback runs.
+        loop.call_soon_threadsafe(_release, client, route)
+
+
+def _release(client: ExecServerClient, route: ProcessRoute) -> None:
+    client.internal.release_route(route)
