@@ -36,7 +36,6 @@ import logging
 import os
 import weakref
 from collections.abc import AsyncIterator, Callable, Sequence
-from enum import Enum
 from types import TracebackType
 from typing import Any, Final, Literal, TypeAlias, TypeVar
 
@@ -57,7 +56,16 @@ from .process_cursor import ProcessEvent
 from .protocol import models
 from .protocol.methods import NOTIFICATIONS, ClientStubs, ServerNotification
 from .request_table import FileResult, PendingRequest, RequestTable
-from .resume import DEFAULT_RECONNECT, Attempt, GiveUp, ReconnectPolicy, ResumeAttempts
+from .resume import (
+    DEFAULT_RECONNECT,
+    Attempt,
+    GiveUp,
+    LinkState,
+    LinkStatus,
+    ReconnectPolicy,
+    Resume,
+    ResumeAttempts,
+)
 from .routes import EventSubscription, ProcessEventStream, ProcessRoute
 from .transports import Connector, Transport
 from .transports.in_process import EmbeddedServer, InProcessConnector
@@ -91,14 +99,6 @@ LARGE_RESULT_BYTES: Final = 1 << 20
 """Answers at least this large are first tried on the byte-level `fs/readFile` path."""
 
 
-
-
-class _State(Enum):
-    CONNECTING = "connecting"
-    READY = "ready"
-    RECONNECTING = "reconnecting"
-    FAILED = "failed"
-    CLOSED = "closed"
 
 
 class ClientInternals:
@@ -176,11 +176,10 @@ class ExecServerClient(ClientStubs):
         self._extensions: models.ExecwireExtensions | None = None
         self.internal = ClientInternals(self)
         """For the SDK's own layers only (see `ClientInternals`)."""
-        self._state = _State.CONNECTING
+        self._link = LinkState(self._reconnect_policy is not None, connector.target)
         self._ready = asyncio.Event()
         self._terminal: ExecWireError | None = None
         self._transport: Transport | None = None
-        self._ended_transports: weakref.WeakSet[Transport] = weakref.WeakSet()
         self._readers: set[asyncio.Task[None]] = set()
         self._background: set[asyncio.Task[None]] = set()
         self._reconnect_task: asyncio.Task[None] | None = None
@@ -300,7 +299,7 @@ class ExecServerClient(ClientStubs):
     @property
     def connected(self) -> bool:
         """A transport is up and the session is attached (false while reconnecting)."""
-        return self._state is _State.READY
+        return self._link.status is LinkStatus.READY
 
     @property
     def reconnects(self) -> int:
@@ -313,7 +312,7 @@ class ExecServerClient(ClientStubs):
         return self._connector.target
 
     def __repr__(self) -> str:
-        return f"ExecServerClient(target={self.target!r}, state={self._state.value})"
+        return f"ExecServerClient(target={self.target!r}, state={self._link.status.value})"
 
     # -- events ------------------------------------------------------------------------
 
@@ -325,9 +324,9 @@ class ExecServerClient(ClientStubs):
         Ends when the client closes; raises its terminal error if the session is lost.
         Events wait in the iterator until read; dropping the iterator unsubscribes it.
         """
-        if self._state in (_State.CLOSED, _State.FAILED):
+        if self._link.status in (LinkStatus.CLOSED, LinkStatus.FAILED):
             ended = EventSubscription(lambda _: None)
-            ended.finish(self._terminal if self._state is _State.FAILED else None)
+            ended.finish(self._terminal if self._link.status is LinkStatus.FAILED else None)
             return ended
         return self._router.subscribe()
 
@@ -496,14 +495,14 @@ class ExecServerClient(ClientStubs):
             del pending  # see `_call`
 
     async def _await_ready(self) -> None:
-        while self._state is not _State.READY:
+        while self._link.status is not LinkStatus.READY:
             self._check_usable()
             await self._ready.wait()
 
     def _check_usable(self) -> None:
-        if self._state is _State.CLOSED:
+        if self._link.status is LinkStatus.CLOSED:
             raise ClientClosedError("the client is closed")
-        if self._state is _State.FAILED:
+        if self._link.status is LinkStatus.FAILED:
             assert self._terminal is not None
             raise self._terminal
 
@@ -620,7 +619,7 @@ class ExecServerClient(ClientStubs):
             self._read_hole(hole)
 
     def _read_hole(self, route: ProcessRoute) -> None:
-        if self._state is _State.READY:
+        if self._link.status is LinkStatus.READY:
             self._spawn(self._catch_up_quietly(route))
 
     async def _catch_up(self, route: ProcessRoute, via: Transport | None) -> None:
@@ -644,7 +643,7 @@ class ExecServerClient(ClientStubs):
     async def _catch_up_quietly(self, route: ProcessRoute) -> None:
         with contextlib.suppress(ExecWireError):
             await self._catch_up(route, None)
-        if route.cursor.has_gap and self._state is _State.READY:
+        if route.cursor.has_gap and self._link.status is LinkStatus.READY:
             await asyncio.sleep(0.05)  # the read raced the notifications; look again
             with contextlib.suppress(ExecWireError):
                 await self._catch_up(route, None)
@@ -690,26 +689,23 @@ class ExecServerClient(ClientStubs):
 
     def _become_ready(self, transport: Transport) -> None:
         self._transport = transport
-        self._state = _State.READY
         self._ready.set()
-        if transport in self._ended_transports:  # it died before it became current
-            self._lost(transport)
+        self._follow(self._link.became_ready(transport))  # it may have died already
 
     def _transport_ended(self, transport: Transport) -> None:
-        self._ended_transports.add(transport)
         self._requests.transport_ended(transport, TransportError(f"connection to {self.target} lost"))
-        self._lost(transport)
+        self._follow(self._link.transport_ended(transport))
 
-    def _lost(self, transport: Transport) -> None:
-        if transport is not self._transport or self._state is not _State.READY:
+    def _follow(self, step: Resume | GiveUp | None) -> None:
+        if step is None:
             return
         self._transport = None
         self._ready.clear()
-        if self._reconnect_policy is None:
-            self._fail(TransportError(f"connection to {self.target} lost"))
+        if isinstance(step, GiveUp):
+            assert isinstance(step.error, ExecWireError)
+            self._fail(step.error)
             return
         _log.info("connection to %s lost; resuming session", self.target)
-        self._state = _State.RECONNECTING
         self._reconnect_task = asyncio.create_task(self._reconnect(), name="execwire reconnect")
 
     async def _reconnect(self) -> None:
@@ -774,10 +770,9 @@ class ExecServerClient(ClientStubs):
             self._spawn(_resend(transport, pending))
 
     def _fail(self, error: ExecWireError) -> None:
-        if self._state in (_State.CLOSED, _State.FAILED):
+        if not self._link.fail():
             return
         _log.warning("session lost: %s", error)
-        self._state = _State.FAILED
         self._terminal = error
         self._ready.set()
         self._end_everything(error)
@@ -792,9 +787,8 @@ class ExecServerClient(ClientStubs):
     async def close(self) -> None:
         """Close the connection (the server keeps the session's processes for its
         detached-session TTL, then kills them) and release the connector."""
-        if self._state is _State.CLOSED:
+        if not self._link.close():
             return
-        self._state = _State.CLOSED
         self._ready.set()
         if self._reconnect_task is not None:
             self._reconnect_task.cancel()

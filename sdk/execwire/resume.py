@@ -1,19 +1,33 @@
-"""When and whether to try again to get a lost session back (no I/O, no clock of its own).
+"""When a session is lost, and when and whether to try again to get it back (no I/O, no
+clock of its own).
 
-`ResumeAttempts` is told what each attempt to reconnect and resume came to, with the time,
-and answers with the next step: `Attempt` now, `Attempt` after a `delay`, or `GiveUp` with
-the error to fail the client with. The client's asyncio loop does the connecting, the
-handshake and the sleeping.
+`LinkState` follows the client's link: which transport is current and what its end
+means (resume, or fail when the connection cannot be resumed); a transport's end reported
+twice, or late, after another took its place, changes nothing. `ResumeAttempts` is told
+what each attempt to reconnect and resume came to, with the time, and answers with the
+next step: `Attempt` now, `Attempt` after a `delay`, or `GiveUp` with the error to fail the
+client with. The client's asyncio loop does the connecting, the handshake and the sleeping.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
+from enum import Enum
 from typing import Final
 
 from .errors import ClientClosedError, ExecWireError, SessionAlreadyAttachedError, TransportError
 
-__all__ = ["DEFAULT_RECONNECT", "Attempt", "GiveUp", "ReconnectPolicy", "ResumeAttempts"]
+__all__ = [
+    "DEFAULT_RECONNECT",
+    "Attempt",
+    "GiveUp",
+    "LinkState",
+    "LinkStatus",
+    "ReconnectPolicy",
+    "Resume",
+    "ResumeAttempts",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,3 +103,67 @@ class ResumeAttempts:
             )
         self._delay = min(delay * 2, self._policy.max_delay)
         return Attempt(delay, self._deadline)
+
+
+class LinkStatus(Enum):
+    """Where a client's link stands."""
+
+    CONNECTING = "connecting"
+    READY = "ready"
+    RECONNECTING = "reconnecting"
+    FAILED = "failed"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """The current transport ended: reconnect and resume the session."""
+
+
+class LinkState:
+    """The client's link: its status and current transport (compared by identity only)."""
+
+    def __init__(self, resumable: bool, target: str) -> None:
+        self.status = LinkStatus.CONNECTING
+        self.current: object | None = None
+        self._ended: weakref.WeakSet[object] = weakref.WeakSet()
+        self._resumable = resumable
+        self._target = target
+
+    def became_ready(self, transport: object) -> Resume | GiveUp | None:
+        """`transport` carries the (resumed) session now. What to do right away, when it
+        already ended before it became current."""
+        self.status = LinkStatus.READY
+        self.current = transport
+        if transport in self._ended:
+            return self._lost(transport)
+        return None
+
+    def transport_ended(self, transport: object) -> Resume | GiveUp | None:
+        """`transport` ended (its reader stopped): resume, fail, or nothing (it was not the
+        current one, or its end was already handled)."""
+        self._ended.add(transport)
+        return self._lost(transport)
+
+    def _lost(self, transport: object) -> Resume | GiveUp | None:
+        if transport is not self.current or self.status is not LinkStatus.READY:
+            return None
+        self.current = None
+        if not self._resumable:
+            return GiveUp(TransportError(f"connection to {self._target} lost"))
+        self.status = LinkStatus.RECONNECTING
+        return Resume()
+
+    def fail(self) -> bool:
+        """The session is lost for good; False when the client already ended."""
+        if self.status in (LinkStatus.CLOSED, LinkStatus.FAILED):
+            return False
+        self.status = LinkStatus.FAILED
+        return True
+
+    def close(self) -> bool:
+        """The client closes; False when it already did."""
+        if self.status is LinkStatus.CLOSED:
+            return False
+        self.status = LinkStatus.CLOSED
+        return True

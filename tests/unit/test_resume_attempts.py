@@ -10,7 +10,15 @@ from execwire.errors import (
     SessionExpiredError,
     TransportError,
 )
-from execwire.resume import Attempt, GiveUp, ReconnectPolicy, ResumeAttempts
+from execwire.resume import (
+    Attempt,
+    GiveUp,
+    LinkState,
+    LinkStatus,
+    ReconnectPolicy,
+    Resume,
+    ResumeAttempts,
+)
 
 POLICY = ReconnectPolicy(timeout=1.0, initial_delay=0.1, max_delay=0.3)
 
@@ -55,3 +63,36 @@ def test_no_policy_means_one_attempt() -> None:
     assert attempts.first().delay == 0.0
     step = attempts.failed(TransportError("refused"), 5.0)
     assert isinstance(step, GiveUp) and isinstance(step.error, TransportError)
+
+
+class _Link:
+    """A stand-in transport (compared by identity, as the real ones are)."""
+
+
+def test_a_transport_ending_resumes_once_and_late_or_repeated_ends_change_nothing() -> None:
+    link = LinkState(resumable=True, target="ws://x")
+    first, second = _Link(), _Link()
+    assert link.became_ready(first) is None and link.status is LinkStatus.READY
+    assert link.transport_ended(first) == Resume()
+    assert link.status is LinkStatus.RECONNECTING and link.current is None
+    assert link.transport_ended(first) is None  # reported twice (two readers)
+    assert link.became_ready(second) is None
+    assert link.transport_ended(first) is None  # reordered: the old link's end, late
+    assert link.status is LinkStatus.READY and link.current is second
+
+
+def test_a_transport_that_ended_before_it_became_current_is_resumed_at_once() -> None:
+    link = LinkState(resumable=True, target="ws://x")
+    transport = _Link()
+    assert link.transport_ended(transport) is None  # not current yet
+    assert link.became_ready(transport) == Resume()
+
+
+def test_without_resume_a_lost_link_fails_the_client_once() -> None:
+    link = LinkState(resumable=False, target="stdio")
+    transport = _Link()
+    link.became_ready(transport)
+    step = link.transport_ended(transport)
+    assert isinstance(step, GiveUp) and "connection to stdio lost" in str(step.error)
+    assert link.fail() and not link.fail()  # the second failure is not reported
+    assert link.close() and not link.close()
