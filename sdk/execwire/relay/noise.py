@@ -17,18 +17,16 @@ HMAC-SHA256. The symmetric-state core is plain Noise and also runs the classical
 ``noiseprotocol`` to validate the shared machinery independently of the hybrid tokens.
 
 Everything here is I/O-free. Errors are :class:`NoiseError` with fixed messages, so that no
-key material, shared secret or plaintext can leak through exception text or logs.
+key material, shared secret or plaintext can leak through exception text or logs. The keys
+(`noise_keys`) and the transport cipher (`noise_transport`) have modules of their own; this
+one holds the handshake and re-exports them.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
-import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
 from cryptography.exceptions import InvalidTag
@@ -43,6 +41,25 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import (
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from .errors import NoiseError
+from .noise_keys import (
+    MLKEM768_CIPHERTEXT_LEN,
+    MLKEM768_PUBLIC_LEN,
+    PROLOGUE_DOMAIN,
+    PUBLIC_KEY_SUITE,
+    X25519_LEN,
+    NoiseIdentity,
+    NoisePublicKey,
+    relay_prologue,
+)
+from .noise_transport import (
+    MAX_HANDSHAKE_MESSAGE_LEN,
+    MAX_TRANSPORT_NONCE,
+    MAX_TRANSPORT_PLAINTEXT_LEN,
+    NONCE_PREFIX,
+    TAG_LEN,
+    TransportCipher,
+    TransportKeys,
+)
 
 __all__ = [
     "CLASSICAL_IK",
@@ -65,233 +82,8 @@ __all__ = [
     "relay_prologue",
 ]
 
-PUBLIC_KEY_SUITE: Final = "Noise_hybridIK_X25519+MLKEM768_AESGCM_SHA256"
-"""Suite tag of the key JSON. Differs from the hashed protocol name (``X25519`` vs ``25519``)."""
-
-PROLOGUE_DOMAIN: Final = b"codex-exec-server-relay-noise/v1"
-
-MAX_HANDSHAKE_MESSAGE_LEN: Final = 65535
-"""Noise's message limit; the reference refuses longer handshake messages before parsing."""
-
-TAG_LEN: Final = 16
-MAX_TRANSPORT_PLAINTEXT_LEN: Final = MAX_HANDSHAKE_MESSAGE_LEN - TAG_LEN
-
-MAX_TRANSPORT_NONCE: Final = 2**32 - 1
-"""The reference refuses a transport nonce of u32::MAX: relay ``seq`` is a u32 equal to it."""
-
-X25519_LEN: Final = 32
-MLKEM768_PUBLIC_LEN: Final = 1184
-MLKEM768_CIPHERTEXT_LEN: Final = 1088
-MLKEM768_SEED_LEN: Final = 64
 
 _HASH_LEN: Final = 32
-_NONCE_PREFIX: Final = b"\x00\x00\x00\x00"
-_JSON_KEYS: Final = frozenset({"suite", "x25519_public_key", "mlkem768_public_key"})
-
-
-# --------------------------------------------------------------------------- keys
-
-
-def _b64_field(obj: Mapping[str, object], name: str, length: int) -> bytes:
-    value = obj.get(name)
-    if not isinstance(value, str):
-        raise NoiseError(f"noise public key field {name} must be a string")
-    try:
-        raw = base64.b64decode(value.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError, ValueError):
-        raise NoiseError(f"noise public key field {name} is not valid base64") from None
-    # The Rust decoder is canonical; accepting padding variants here would let two JSON
-    # texts name the same key, which matters when keys are compared as strings elsewhere.
-    if base64.b64encode(raw).decode("ascii") != value:
-        raise NoiseError(f"noise public key field {name} is not canonical base64")
-    if len(raw) != length:
-        raise NoiseError(f"noise public key field {name} must decode to {length} bytes")
-    return raw
-
-
-@dataclass(frozen=True, slots=True)
-class NoisePublicKey:
-    """A hybrid static public key: X25519 (32 bytes) plus ML-KEM-768 (1184 bytes)."""
-
-    x25519: bytes
-    mlkem768: bytes
-    _mlkem_key: MLKEM768PublicKey = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if len(self.x25519) != X25519_LEN:
-            raise NoiseError("x25519 public key must be 32 bytes")
-        if len(self.mlkem768) != MLKEM768_PUBLIC_LEN:
-            raise NoiseError("ML-KEM-768 public key must be 1184 bytes")
-        try:
-            # Parsing runs FIPS 203's modulus check, so a malformed key fails on receipt
-            # rather than at the first encapsulation.
-            parsed = MLKEM768PublicKey.from_public_bytes(self.mlkem768)
-        except ValueError:
-            raise NoiseError("ML-KEM-768 public key is malformed") from None
-        object.__setattr__(self, "_mlkem_key", parsed)
-
-    def __repr__(self) -> str:
-        return f"NoisePublicKey(suite={PUBLIC_KEY_SUITE!r})"
-
-    def to_json(self) -> dict[str, str]:
-        """Return the wire object (``NoiseChannelPublicKey``) ready to embed in a JSON body."""
-        return {
-            "suite": PUBLIC_KEY_SUITE,
-            "x25519_public_key": base64.b64encode(self.x25519).decode("ascii"),
-            "mlkem768_public_key": base64.b64encode(self.mlkem768).decode("ascii"),
-        }
-
-    @classmethod
-    def from_json(cls, value: Mapping[str, object] | str | bytes) -> NoisePublicKey:
-        """Parse the wire object (or its JSON text); unknown fields and other suites fail."""
-        obj: object = value
-        if isinstance(value, str | bytes):
-            try:
-                obj = json.loads(value)
-            except ValueError:
-                raise NoiseError("noise public key is not valid JSON") from None
-        if not isinstance(obj, Mapping):
-            raise NoiseError("noise public key must be a JSON object")
-        keys = set(obj)
-        if keys != _JSON_KEYS:
-            if keys - _JSON_KEYS:
-                raise NoiseError("noise public key has unknown fields")
-            raise NoiseError("noise public key is missing fields")
-        if obj["suite"] != PUBLIC_KEY_SUITE:
-            raise NoiseError("noise public key has an unsupported suite")
-        return cls(
-            x25519=_b64_field(obj, "x25519_public_key", X25519_LEN),
-            mlkem768=_b64_field(obj, "mlkem768_public_key", MLKEM768_PUBLIC_LEN),
-        )
-
-
-class NoiseIdentity:
-    """A static identity: an X25519 and an ML-KEM-768 keypair. Private parts never print."""
-
-    __slots__ = ("_mlkem", "_public", "_x25519")
-
-    def __init__(self, x25519: X25519PrivateKey, mlkem768: MLKEM768PrivateKey) -> None:
-        self._x25519 = x25519
-        self._mlkem = mlkem768
-        self._public = NoisePublicKey(
-            x25519=x25519.public_key().public_bytes_raw(),
-            mlkem768=mlkem768.public_key().public_bytes_raw(),
-        )
-
-    @classmethod
-    def generate(cls) -> NoiseIdentity:
-        """Create a fresh random identity (the reference makes one per process)."""
-        return cls(X25519PrivateKey.generate(), MLKEM768PrivateKey.generate())
-
-    @classmethod
-    def from_private(cls, x25519_private: bytes, mlkem_seed: bytes) -> NoiseIdentity:
-        """Rebuild an identity from a raw X25519 scalar and a 64-byte ML-KEM seed (d || z)."""
-        if len(x25519_private) != X25519_LEN:
-            raise NoiseError("x25519 private key must be 32 bytes")
-        if len(mlkem_seed) != MLKEM768_SEED_LEN:
-            raise NoiseError("ML-KEM-768 seed must be 64 bytes")
-        try:
-            return cls(
-                X25519PrivateKey.from_private_bytes(x25519_private),
-                MLKEM768PrivateKey.from_seed_bytes(mlkem_seed),
-            )
-        except ValueError:
-            raise NoiseError("invalid private key material") from None
-
-    @property
-    def public_key(self) -> NoisePublicKey:
-        """The public half, as sent to the registry."""
-        return self._public
-
-    def __repr__(self) -> str:
-        return f"NoiseIdentity(suite={PUBLIC_KEY_SUITE!r})"
-
-    def __reduce__(self) -> str | tuple[object, ...]:
-        # Refuse pickling: a pickle would carry the private keys out of the process.
-        raise TypeError("NoiseIdentity cannot be pickled")
-
-
-def relay_prologue(environment_id: str, executor_registration_id: str, stream_id: str) -> bytes:
-    """Bind a handshake to one environment, registration and stream (u64 BE length prefixes).
-
-    The 0.169.0 binary uses 8-byte lengths; the 4-byte form from older sources fails there.
-    """
-    out = bytearray()
-    for part in (
-        PROLOGUE_DOMAIN,
-        environment_id.encode("utf-8"),
-        executor_registration_id.encode("utf-8"),
-        stream_id.encode("utf-8"),
-    ):
-        out += len(part).to_bytes(8, "big")
-        out += part
-    return bytes(out)
-
-
-# --------------------------------------------------------------------------- transport
-
-
-class TransportCipher:
-    """One direction of an established channel: AES-256-GCM with an implicit counter nonce.
-
-    Record ``n`` uses nonce ``00000000 || u64be(n)`` and empty associated data. Records must be
-    processed strictly in order and exactly once, which is why the relay reorders by ``seq``
-    before decrypting. A failed decryption does not advance the counter.
-    """
-
-    __slots__ = ("_aead", "_n")
-
-    def __init__(self, key: bytes, *, nonce: int = 0) -> None:
-        if len(key) != 32:
-            raise NoiseError("transport key must be 32 bytes")
-        if not 0 <= nonce <= MAX_TRANSPORT_NONCE:
-            raise NoiseError("transport nonce out of range")
-        self._aead = AESGCM(key)
-        self._n = nonce
-
-    @property
-    def nonce(self) -> int:
-        """The counter the next record will use; equals the relay ``seq`` of that record."""
-        return self._n
-
-    def encrypt(self, plaintext: bytes) -> bytes:
-        """Encrypt the next record; the result is ``len(plaintext) + 16`` bytes."""
-        if self._n >= MAX_TRANSPORT_NONCE:
-            raise NoiseError("transport nonce exhausted")
-        if len(plaintext) > MAX_TRANSPORT_PLAINTEXT_LEN:
-            raise NoiseError("transport plaintext too long")
-        ciphertext = self._aead.encrypt(_NONCE_PREFIX + self._n.to_bytes(8, "big"), plaintext, None)
-        self._n += 1
-        return ciphertext
-
-    def decrypt(self, ciphertext: bytes) -> bytes:
-        """Decrypt the next record; tampering, replay or a skipped record raise NoiseError."""
-        if self._n >= MAX_TRANSPORT_NONCE:
-            raise NoiseError("transport nonce exhausted")
-        if len(ciphertext) < TAG_LEN:
-            raise NoiseError("transport ciphertext shorter than the tag")
-        if len(ciphertext) > MAX_HANDSHAKE_MESSAGE_LEN:
-            raise NoiseError("transport ciphertext too long")
-        try:
-            plaintext = self._aead.decrypt(
-                _NONCE_PREFIX + self._n.to_bytes(8, "big"), ciphertext, None
-            )
-        except InvalidTag:
-            raise NoiseError("transport record failed authentication") from None
-        self._n += 1
-        return plaintext
-
-    def __repr__(self) -> str:
-        return f"TransportCipher(nonce={self._n})"
-
-
-@dataclass(frozen=True, slots=True)
-class TransportKeys:
-    """The two directions of a finished handshake, from the local role's point of view."""
-
-    send: TransportCipher
-    receive: TransportCipher
-    handshake_hash: bytes = field(repr=False)
 
 
 # --------------------------------------------------------------------------- symmetric state
@@ -324,14 +116,14 @@ class _CipherState:
     def encrypt_with_ad(self, ad: bytes, plaintext: bytes) -> bytes:
         if self._aead is None:
             return plaintext
-        nonce = _NONCE_PREFIX + self._n.to_bytes(8, "big")
+        nonce = NONCE_PREFIX + self._n.to_bytes(8, "big")
         self._n += 1
         return self._aead.encrypt(nonce, plaintext, ad)
 
     def decrypt_with_ad(self, ad: bytes, ciphertext: bytes) -> bytes:
         if self._aead is None:
             return ciphertext
-        nonce = _NONCE_PREFIX + self._n.to_bytes(8, "big")
+        nonce = NONCE_PREFIX + self._n.to_bytes(8, "big")
         try:
             plaintext = self._aead.decrypt(nonce, ciphertext, ad)
         except InvalidTag:
