@@ -20,7 +20,6 @@ import json
 import logging
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final, TypeVar
 from urllib.parse import quote, urlencode
@@ -46,6 +45,8 @@ from execwire.relay.noise import NoiseError, NoisePublicKey
 from .credentials import Credential, CredentialError, CredentialSigner, Role, SingleUseLedger
 from .faults import Direction, FaultConfig, FaultInjector
 from .frames import FrameInfo, FrameKind
+from .links import Link, Outbound
+from .records import CapturedFrame, CaptureHook, Counters, RequestRecord, ValidationRecord
 from .registry import (
     DEFAULT_AUTHORIZATION_TTL,
     Registration,
@@ -75,8 +76,6 @@ STREAM_ID_HEADER: Final = "x-codex-noise-stream-id"
 DEFAULT_HARNESS_CREDENTIAL_TTL: Final = 300.0
 DEFAULT_EXECUTOR_CREDENTIAL_TTL: Final = 24 * 3600.0
 MAX_REGISTRY_BODY: Final = 64 * 1024
-EXECUTOR_QUEUE_HIGH: Final = 512
-"""Harness readers pause while the executor's send queue is longer than this."""
 HARNESS_QUEUE_LIMIT: Final = 1024
 """A harness whose send queue exceeds this is closed as a slow consumer."""
 
@@ -87,67 +86,6 @@ CLOSE_GOING_AWAY: Final = 1001
 CLOSE_TRY_AGAIN_LATER: Final = 1013
 
 _ModelT = TypeVar("_ModelT", bound=BaseModel)
-
-
-@dataclass(frozen=True, slots=True)
-class CapturedFrame:
-    """One frame as it left the rendezvous (recorded when written to the socket)."""
-
-    direction: Direction
-    stream_id: str
-    kind: FrameKind
-    data: bytes
-    synthesized: bool = False
-    """Made by the rendezvous (a Reset), not forwarded from a peer."""
-
-
-CaptureHook = Callable[[CapturedFrame], None]
-
-
-@dataclass(frozen=True, slots=True)
-class ValidationRecord:
-    """One ``/validate`` call (the authorization itself is never kept)."""
-
-    environment_id: str
-    stream_id: str | None
-    """The ``x-codex-noise-stream-id`` header, if sent."""
-    valid: bool
-
-
-@dataclass(frozen=True, slots=True)
-class RequestRecord:
-    """One HTTP request as received, without secrets (for tests and diagnostics)."""
-
-    method: str
-    path: str
-    """Percent-decoded path; the query string (signed credentials) is never kept."""
-    query_keys: tuple[str, ...]
-    headers: dict[str, str]
-    """Lower-cased names; ``authorization`` keeps only its scheme (``Bearer <redacted>``)."""
-    body_keys: tuple[str, ...] | None
-    """Top-level member names of a JSON object body."""
-
-
-@dataclass(slots=True)
-class Counters:
-    """Event counts, for tests and diagnostics."""
-
-    registrations: int = 0
-    connects: int = 0
-    validations: int = 0
-    validations_valid: int = 0
-    executor_sockets: int = 0
-    harness_sockets: int = 0
-    refused_upgrades: int = 0
-    frames_to_executor: int = 0
-    frames_to_harness: int = 0
-    frames_dropped: int = 0
-    """Frames the routing table dropped or refused (unroutable, unclaimed, invalid...)."""
-    resets_synthesized: int = 0
-    faults_dropped: int = 0
-    faults_duplicated: int = 0
-    faults_reordered: int = 0
-    faults_delayed: int = 0
 
 
 class _AccessLogger(AbstractAccessLogger):
@@ -182,112 +120,6 @@ def _public_key(model: NoiseChannelPublicKey) -> NoisePublicKey:
         return NoisePublicKey.from_json(model.to_wire())
     except NoiseError as error:
         raise RegistryRefusal(400, "invalid_public_key", str(error)) from None
-
-
-@dataclass(slots=True)
-class _Outbound:
-    data: bytes
-    info: FrameInfo
-    not_before: float
-    synthesized: bool
-
-
-class _Link:
-    """A websocket, its endpoint and its ordered send queue."""
-
-    def __init__(self, owner: Rendezvous, endpoint: Endpoint, ws: web.WebSocketResponse) -> None:
-        self.owner = owner
-        self.endpoint = endpoint
-        self.ws = ws
-        # Frames written to an executor socket travel harness -> executor.
-        self.direction = (
-            Direction.HARNESS_TO_EXECUTOR
-            if endpoint.role is Role.ENVIRONMENT
-            else Direction.EXECUTOR_TO_HARNESS
-        )
-        self.closed = False
-        self._closing: asyncio.Task[None] | None = None
-        self._queue: deque[_Outbound] = deque()
-        self._wake = asyncio.Event()
-        self._writable = asyncio.Event()
-        self._writable.set()
-        self._writer = asyncio.create_task(self._write())
-
-    def __len__(self) -> int:
-        return len(self._queue)
-
-    def send(
-        self, data: bytes, info: FrameInfo, delay: float = 0.0, synthesized: bool = False
-    ) -> bool:
-        """Queue a frame; False (and the frame is discarded) once the link is closed."""
-        if self.closed:
-            return False
-        loop = asyncio.get_running_loop()
-        self._queue.append(_Outbound(data, info, loop.time() + delay, synthesized))
-        self._wake.set()
-        if len(self._queue) > EXECUTOR_QUEUE_HIGH:
-            self._writable.clear()
-        return True
-
-    async def writable(self) -> None:
-        """Wait until the send queue is short enough (or the link is closed)."""
-        await self._writable.wait()
-
-    async def _write(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            while not self._queue:
-                if self.closed:
-                    return
-                self._wake.clear()
-                await self._wake.wait()
-            item = self._queue.popleft()
-            if len(self._queue) <= EXECUTOR_QUEUE_HIGH // 2:
-                self._writable.set()
-            wait = item.not_before - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            try:
-                await self.ws.send_bytes(item.data)
-            except (ConnectionError, RuntimeError):
-                self.shutdown()
-                return
-            self.owner._sent(self, item)
-
-    def shutdown(self) -> None:
-        """Stop sending: discard the queue and release waiting readers."""
-        self.closed = True
-        self._queue.clear()
-        self._wake.set()
-        self._writable.set()
-
-    def close_soon(self, code: int, reason: str) -> asyncio.Task[None]:
-        """Start closing the websocket (once); the reading handler then detaches the endpoint."""
-        if self._closing is None:
-            self.shutdown()
-            self._closing = asyncio.create_task(self._close(code, reason))
-            self.owner._track(self._closing)
-        return self._closing
-
-    async def close(self, code: int, reason: str) -> None:
-        """Close the websocket and wait for the closing handshake."""
-        await self.close_soon(code, reason)
-
-    async def _close(self, code: int, reason: str) -> None:
-        with contextlib.suppress(Exception):
-            await self.ws.close(code=code, message=reason.encode("utf-8"))
-
-    async def finish(self) -> None:
-        """Called by the handler once reading ended: stop the writer, finish a close."""
-        self.shutdown()
-        self._writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._writer
-        if self._closing is not None:
-            # A close started elsewhere ends our read loop first; returning from the handler
-            # before it has sent the close frame would cut the connection (1006 at the peer).
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._closing
 
 
 class Rendezvous:
@@ -336,7 +168,7 @@ class Rendezvous:
         self.validations: deque[ValidationRecord] = deque(maxlen=HISTORY_LIMIT)
         self.requests: deque[RequestRecord] = deque(maxlen=HISTORY_LIMIT)
         self.counters = Counters()
-        self._links: dict[Endpoint, _Link] = {}
+        self._links: dict[Endpoint, Link] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._change = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -634,7 +466,7 @@ class Rendezvous:
             credential.environment_id, credential.registration_id
         )
         endpoint = attached.endpoint
-        link = _Link(self, endpoint, ws)
+        link = Link(endpoint, ws, on_sent=self._sent, track=self._track)
         self._links[endpoint] = link
         self.counters.executor_sockets += 1
         logger.info("executor socket connected")
@@ -661,7 +493,7 @@ class Rendezvous:
         endpoint = self.routing.attach_harness(
             credential.environment_id, credential.registration_id
         )
-        link = _Link(self, endpoint, ws)
+        link = Link(endpoint, ws, on_sent=self._sent, track=self._track)
         self._links[endpoint] = link
         self.counters.harness_sockets += 1
         logger.debug("harness socket connected")
@@ -686,14 +518,14 @@ class Rendezvous:
             await self._drop_link(link)
             logger.debug("harness socket closed")
 
-    async def _drop_link(self, link: _Link) -> None:
+    async def _drop_link(self, link: Link) -> None:
         self._links.pop(link.endpoint, None)
         if self._faults is not None:
             self._faults.forget(link.endpoint.id)
         await link.finish()
         self._changed()
 
-    def _from_harness(self, endpoint: Endpoint, link: _Link, data: bytes) -> _Link | None:
+    def _from_harness(self, endpoint: Endpoint, link: Link, data: bytes) -> Link | None:
         route = self.routing.route_from_harness(endpoint, data)
         if route.action is Action.FORWARD and route.target is not None and route.info is not None:
             target = self._links.get(route.target)
@@ -732,7 +564,7 @@ class Rendezvous:
     # ------------------------------------------------------------------ faults and sending
 
     def _deliver(
-        self, link: _Link, info: FrameInfo, data: bytes, synthesized: bool = False
+        self, link: Link, info: FrameInfo, data: bytes, synthesized: bool = False
     ) -> None:
         """Queue a frame on ``link``, through fault injection for Data frames."""
         faults = self._faults
@@ -771,7 +603,7 @@ class Rendezvous:
             self.counters.faults_reordered = stats.reordered
             self.counters.faults_delayed = stats.delayed
 
-    def _release_held(self, link: _Link, stream_id: str, token: int) -> None:
+    def _release_held(self, link: Link, stream_id: str, token: int) -> None:
         if self._faults is None or link.closed:
             return
         info = FrameInfo(stream_id, FrameKind.DATA)
@@ -779,7 +611,7 @@ class Rendezvous:
             link.send(frame, info, self._faults.delay(link.direction, link.endpoint.id, stream_id))
         self._sync_fault_stats()
 
-    def _sent(self, link: _Link, item: _Outbound) -> None:
+    def _sent(self, link: Link, item: Outbound) -> None:
         if link.direction is Direction.HARNESS_TO_EXECUTOR:
             self.counters.frames_to_executor += 1
         else:
