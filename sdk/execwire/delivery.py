@@ -10,7 +10,6 @@ copies them to every live subscription, and says when a route has a hole that on
 from __future__ import annotations
 
 import asyncio
-import logging
 import weakref
 from typing import Final, Literal
 
@@ -20,8 +19,6 @@ from .protocol.methods import ServerNotification
 from .routes import EventSubscription, ProcessRoute
 
 __all__ = ["FORGOTTEN_PROCESS_MEMORY", "EventRouter"]
-
-_log = logging.getLogger("execwire.client")
 
 FORGOTTEN_PROCESS_MEMORY: Final = 4096
 """Remember this many forgotten process ids, to ignore their late notifications."""

@@ -84,7 +84,9 @@ _NO_BASE = "relative URL without a base"
 # Already-canonical local URIs: "file:///" + path made of characters the parser keeps
 # verbatim, no leading "//" and no drive-letter-like first segment; then (only when
 # needed) no "%00", no malformed escape and no dot segment.
-_FAST = re.compile(r"file:///(?!/|[A-Za-z](?:[:|]|%3[aA]))[A-Za-z0-9\-._~!$&'()*+,;=:@/|^\[\]%]*")
+# What the url crate keeps verbatim in a path segment (besides "%", checked apart).
+_SEGMENT_CHARS = r"A-Za-z0-9\-._~!$&'()*+,;=:@|^\[\]%"
+_FAST = re.compile(rf"file:///(?!/|[A-Za-z](?:[:|]|%3[aA]))[{_SEGMENT_CHARS}/]*")
 _FAST_BAD_ESCAPE = re.compile(r"%(?:00|(?![0-9A-Fa-f]{2}))")
 _DOT_SEGMENT = re.compile(r"/(?:\.|%2[eE]){1,2}(?:/|\Z)")
 
@@ -372,8 +374,9 @@ def _normalize(path: bytes) -> bytes:
 # A path whose URI is itself plus `file://`: only characters the url crate leaves as they
 # are, no empty, `.` or `..` segment, and no drive-letter-like first segment. Both
 # conversions take it without parsing (`test_pathuri` checks them against the general code).
-_PLAIN_PATH = re.compile(r"(?:/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+")
-_PLAIN_PATH_BYTES = re.compile(rb"(?:/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+")
+_PLAIN_CHARS = r"A-Za-z0-9._~!$&'()*+,;=:@-"
+_PLAIN_PATH = re.compile(rf"(?:/[{_PLAIN_CHARS}]+)+")
+_PLAIN_PATH_BYTES = re.compile(rf"(?:/[{_PLAIN_CHARS}]+)+".encode())
 
 
 def _plain(path: str) -> bool:
@@ -435,10 +438,10 @@ def from_native_path(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) 
     return _from_native_path(data)
 
 
-_PLAIN_NAME_BYTES = re.compile(rb"[A-Za-z0-9._~!$&'()*+,;=:@-]+")
+_PLAIN_NAME_BYTES = re.compile(rf"[{_PLAIN_CHARS}]+".encode())
 
 
-_TREE_NAMES = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@|^\[\]%]+(?:/[A-Za-z0-9\-._~!$&'()*+,;=:@|^\[\]%]+)*")
+_TREE_NAMES = re.compile(rf"[{_SEGMENT_CHARS}]+(?:/[{_SEGMENT_CHARS}]+)*")
 
 
 def canonical_segments(names: list[str]) -> bool:

@@ -154,20 +154,21 @@ def _walk_model(listing: fs_ops.WalkListing) -> models.FsWalkResponse:
     return reply
 
 
-def _walk_tree_root(uri: str) -> bytes:
-    """The native root of an `execwire/walkTree`; refuses the roots without a tree form."""
+def _walk_tree_root(uri: str) -> tuple[bytes, str]:
+    """The native root of an `execwire/walkTree` and its spelling as the entries' paths
+    begin; refuses the roots without a tree form."""
     root = native_path(uri)
     spelled = from_native_path(root)
     if spelled == "file:///" or spelled.startswith(FALLBACK_PREFIX):
         raise RpcError(INVALID_REQUEST, f"execwire/walkTree cannot list {spelled}: use fs/walk")
-    return root
+    return root, spelled
 
 
-def _walk_tree_model(root: bytes, listing: fs_ops.WalkListing) -> models.FsWalkTreeResponse:
+def _walk_tree_model(root: str, listing: fs_ops.WalkListing) -> models.FsWalkTreeResponse:
     groups, errors, truncated = listing
     reply = WalkTreeReply.model_construct(root="", groups=[], errors=[], truncated=truncated)
     reply._wire = {
-        "root": from_native_path(root),
+        "root": root,
         "groups": [
             {"parent": parent, "kinds": kinds, "names": [path_segment(name) for name in names]}
             for parent, _, names, kinds in groups
@@ -182,8 +183,10 @@ def _walk(uri: str, options: models.WalkOptions) -> models.FsWalkResponse:
     return _walk_model(fs_ops.walk(native_path(uri), *_walk_arguments(options)))
 
 
-def _walk_tree(root: bytes, options: models.WalkOptions) -> models.FsWalkTreeResponse:
-    return _walk_tree_model(root, fs_ops.walk(root, *_walk_arguments(options)))
+def _walk_tree(
+    root: bytes, spelled: str, options: models.WalkOptions
+) -> models.FsWalkTreeResponse:
+    return _walk_tree_model(spelled, fs_ops.walk(root, *_walk_arguments(options)))
 
 
 def _walk_arguments(options: models.WalkOptions) -> tuple[int, int, int, bool, bool]:
@@ -351,10 +354,10 @@ class FileSystem:
         self, params: models.FsWalkTreeParams, policy: SandboxPolicy | None = None
     ) -> models.FsWalkTreeResponse:
         """``execwire/walkTree``: `walk`'s listing, answered as a tree."""
-        root = _walk_tree_root(params.path)
+        root, spelled = _walk_tree_root(params.path)
         if policy is None:
-            return await self._run(_walk_tree, root, params.options)
-        return _walk_tree_model(root, await self._walk_sandboxed(root, params.options, policy))
+            return await self._run(_walk_tree, root, spelled, params.options)
+        return _walk_tree_model(spelled, await self._walk_sandboxed(root, params.options, policy))
 
     async def _walk_sandboxed(
         self, root: bytes, options: models.WalkOptions, policy: SandboxPolicy

@@ -15,6 +15,7 @@ from execwire import jsonrpc
 from execwire.protocol import models
 
 from . import capability_roots
+from .capability_discovery import discover_capabilities
 from .environment_config import read_environment_config
 from .file_handles import FileHandles
 from .filesystem import native_path
@@ -22,7 +23,6 @@ from .http_requests import HttpRequests
 from .missing_watch import MissingWatches
 from .sandbox.policy import SandboxPolicy, resolve
 from .sandbox.runtime import refuse_unenforceable
-from .skills_discovery import discover_skills
 
 if TYPE_CHECKING:
     from .server import ExecServer
@@ -191,7 +191,7 @@ class ResourceHandlers:
         if server.installed_capabilities is None:
             loop = asyncio.get_running_loop()
             server.installed_capabilities = await loop.run_in_executor(
-                server.filesystem_executor, discover_skills, server.executor_environment
+                server.filesystem_executor, discover_capabilities, server.executor_environment
             )
         return server.installed_capabilities
 

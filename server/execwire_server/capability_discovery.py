@@ -37,7 +37,7 @@ import yaml
 from execwire.pathuri import from_native_path
 from execwire.protocol import models
 
-__all__ = ["INCOMPLETE", "UNRESOLVED", "discover_skills"]
+__all__ = ["INCOMPLETE", "UNRESOLVED", "discover_capabilities"]
 
 INCOMPLETE: Final = "some capability metadata could not be loaded; discovery may be incomplete"
 UNRESOLVED: Final = "some capability locations could not be resolved; discovery may be incomplete"
@@ -69,7 +69,7 @@ class _Problems:
         return ([UNRESOLVED] if self.unresolved else []) + self.metadata
 
 
-def discover_skills(environment: Mapping[str, str]) -> models.CapabilitiesDiscoverV2Response:
+def discover_capabilities(environment: Mapping[str, str]) -> models.CapabilitiesDiscoverV2Response:
     """Everything `capabilities/discoverV2` reports (reads below the roots only)."""
     home = Path(environment.get("HOME") or os.path.expanduser("~"))
     codex_home = Path(environment.get("CODEX_HOME") or home / ".codex")

@@ -1,4 +1,4 @@
-"""`capabilities/discoverV2`'s skill discovery over a Codex home made for the test."""
+"""`capabilities/discoverV2` (plugins and skills) over a Codex home made for the test."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from execwire.pathuri import from_native_path
 from execwire.protocol import models
-from execwire_server.skills_discovery import INCOMPLETE, discover_skills
+from execwire_server.capability_discovery import INCOMPLETE, discover_capabilities
 
 
 def test_skills_with_frontmatter_are_found_and_the_rest_warned_about(tmp_path: Path) -> None:
@@ -20,7 +20,7 @@ def test_skills_with_frontmatter_are_found_and_the_rest_warned_about(tmp_path: P
     (skills / "a" / "deep" / "SKILL.md").write_text("---\nname: a\ndescription: First\n---\n")
     (skills / "broken").mkdir()
     (skills / "broken" / "SKILL.md").write_text("no frontmatter\n")
-    answer = discover_skills({"CODEX_HOME": str(tmp_path), "HOME": "/nowhere"})
+    answer = discover_capabilities({"CODEX_HOME": str(tmp_path), "HOME": "/nowhere"})
     assert [(s.name, s.description, s.short_description) for s in answer.skills] == [
         ("a", "First", None),
         ("b-skill", "Second", "short"),
@@ -28,7 +28,7 @@ def test_skills_with_frontmatter_are_found_and_the_rest_warned_about(tmp_path: P
     assert answer.skills[0].path == from_native_path(skills / "a" / "deep" / "SKILL.md")
     assert answer.skills[0].discovery_root.id == "codex-home-skills"
     assert answer.warnings == [INCOMPLETE] and answer.plugins == []
-    assert discover_skills({"CODEX_HOME": str(tmp_path / "none")}).skills == []
+    assert discover_capabilities({"CODEX_HOME": str(tmp_path / "none")}).skills == []
 
 
 def _plugin(home: Path, marketplace: str, name: str, version: str, manifest: object) -> Path:
@@ -62,7 +62,7 @@ def test_installed_plugins_their_files_and_skills(tmp_path: Path) -> None:
     )
     _plugin(tmp_path, "mkt", "broken", "1.0.0", {"name": None})
     _plugin(tmp_path, "mkt", ".hidden", "1.0.0", {"name": "never"})
-    answer = discover_skills({"CODEX_HOME": str(tmp_path), "HOME": "/nowhere"})
+    answer = discover_capabilities({"CODEX_HOME": str(tmp_path), "HOME": "/nowhere"})
     assert [p.id for p in answer.plugins] == ["tools@mkt", "zeta@alpha"]
     tools, zeta = answer.plugins
     assert (tools.version, tools.display_name, tools.remote_plugin_id) == ("1.10.0", "tools", None)
