@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
-import json
 import logging
 from collections import deque
 from collections.abc import Callable
@@ -25,10 +22,8 @@ from typing import Any, Final, TypeVar
 from urllib.parse import quote, urlencode
 
 from aiohttp import WSMsgType, web
-from aiohttp.abc import AbstractAccessLogger
-from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from execwire.protocol.registry import (
     ConnectRequest,
@@ -40,7 +35,6 @@ from execwire.protocol.registry import (
     ValidateResponse,
 )
 from execwire.registry_client import SECURITY_PROFILE
-from execwire.relay.noise import NoiseError, NoisePublicKey
 
 from .credentials import Credential, CredentialError, CredentialSigner, Role, SingleUseLedger
 from .faults import Direction, FaultConfig, FaultInjector
@@ -53,6 +47,15 @@ from .registry import (
     Registry,
     RegistryRefusal,
     check_environment_id,
+)
+from .registry_http import (
+    AccessLogger,
+    check_bearer,
+    error_response,
+    parse_model,
+    public_key,
+    read_json,
+    request_record,
 )
 from .routing import Action, Endpoint, RoutingTable
 
@@ -86,40 +89,6 @@ CLOSE_GOING_AWAY: Final = 1001
 CLOSE_TRY_AGAIN_LATER: Final = 1013
 
 _ModelT = TypeVar("_ModelT", bound=BaseModel)
-
-
-class _AccessLogger(AbstractAccessLogger):
-    """Method, path and status only: queries carry signed credentials and never get logged."""
-
-    def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
-        self.logger.debug("%s %s -> %s", request.method, request.path, response.status)
-
-    @property
-    def enabled(self) -> bool:
-        return self.logger.isEnabledFor(logging.DEBUG)
-
-
-def _error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message}}, status=status)
-
-
-def _parse(model: type[_ModelT], body: object) -> _ModelT:
-    try:
-        return model.model_validate(body)
-    except ValidationError as error:
-        # Locations only: pydantic's messages quote the input, which may hold a key or an
-        # authorization.
-        where = sorted({".".join(str(part) for part in e["loc"]) or "body" for e in error.errors()})
-        raise RegistryRefusal(
-            400, "invalid_request", f"invalid {model.__name__} at: {', '.join(where)}"
-        ) from None
-
-
-def _public_key(model: NoiseChannelPublicKey) -> NoisePublicKey:
-    try:
-        return NoisePublicKey.from_json(model.to_wire())
-    except NoiseError as error:
-        raise RegistryRefusal(400, "invalid_public_key", str(error)) from None
 
 
 class Rendezvous:
@@ -209,7 +178,7 @@ class Rendezvous:
             raise RuntimeError("the rendezvous is already started")
         runner = web.AppRunner(
             self.build_app(),
-            access_log_class=_AccessLogger,
+            access_log_class=AccessLogger,
             access_log=logger,
             handle_signals=False,
             shutdown_timeout=2.0,
@@ -304,56 +273,18 @@ class Rendezvous:
     async def _middleware(
         self, request: web.Request, handler: Callable[[web.Request], Any]
     ) -> StreamResponse:
-        await self._record(request)
+        self.requests.append(await request_record(request))
         try:
             response: StreamResponse = await handler(request)
             return response
         except RegistryRefusal as refusal:
-            return _error(refusal.status, refusal.code, refusal.message)
+            return error_response(refusal.status, refusal.code, refusal.message)
         except web.HTTPException as error:
             if error.status < 400:
                 raise
-            return _error(error.status, error.reason.lower().replace(" ", "_"), error.reason)
-
-    async def _record(self, request: web.Request) -> None:
-        headers: dict[str, str] = {}
-        for name, value in request.headers.items():
-            lowered = name.lower()
-            if lowered == "authorization":
-                # Keep the scheme only; the credential itself is never stored.
-                value = value.partition(" ")[0] + " <redacted>"
-            elif lowered in ("cookie", "proxy-authorization"):
-                value = "<redacted>"
-            headers[lowered] = value
-        body_keys: tuple[str, ...] | None = None
-        if request.method == "POST" and request.can_read_body:
-            with contextlib.suppress(ValueError, web.HTTPException):
-                # read() caches the body, so the handler can read it again.
-                body = json.loads(await request.read())
-                if isinstance(body, dict):
-                    body_keys = tuple(str(key) for key in body)
-        self.requests.append(
-            RequestRecord(
-                request.method, request.path, tuple(request.query.keys()), headers, body_keys
+            return error_response(
+                error.status, error.reason.lower().replace(" ", "_"), error.reason
             )
-        )
-
-    def _check_bearer(self, request: web.Request) -> None:
-        header = request.headers.get("Authorization", "")
-        scheme, _, presented = header.partition(" ")
-        # Compare digests of equal length: compare_digest on the raw values would still
-        # reveal the expected token's length.
-        ok = scheme.lower() == "bearer" and hmac.compare_digest(
-            _digest(presented.strip().encode("utf-8")), _digest(self._token)
-        )
-        if not ok:
-            raise RegistryRefusal(401, "unauthorized", "missing or invalid bearer token")
-
-    async def _body(self, request: web.Request) -> object:
-        try:
-            return json.loads(await request.read())
-        except ValueError:
-            raise RegistryRefusal(400, "invalid_request", "request body is not JSON") from None
 
     def _ws_url(self, role: Role, environment_id: str, registration_id: str) -> str:
         ttl = self._executor_ttl if role is Role.ENVIRONMENT else self._harness_ttl
@@ -361,10 +292,10 @@ class Rendezvous:
         return f"{self.ws_base_url}/rendezvous?{urlencode(query, quote_via=quote)}"
 
     async def _register(self, request: web.Request) -> web.Response:
-        self._check_bearer(request)
+        check_bearer(request, self._token)
         environment_id = check_environment_id(request.match_info["environment_id"])
-        body = _parse(RegisterRequest, await self._body(request))
-        key = _public_key(body.executor_public_key)
+        body = parse_model(RegisterRequest, await read_json(request))
+        key = public_key(body.executor_public_key)
         registration, previous = self.registry.register(environment_id, key)
         self.counters.registrations += 1
         for endpoint in self.routing.retire_registration(
@@ -385,10 +316,10 @@ class Rendezvous:
         return web.json_response(response.to_wire())
 
     async def _connect(self, request: web.Request) -> web.Response:
-        self._check_bearer(request)
+        check_bearer(request, self._token)
         environment_id = check_environment_id(request.match_info["environment_id"])
-        body = _parse(ConnectRequest, await self._body(request))
-        harness_key = _public_key(body.harness_public_key)
+        body = parse_model(ConnectRequest, await read_json(request))
+        harness_key = public_key(body.harness_public_key)
         registration, authorization = self.registry.authorize(environment_id, harness_key)
         self.counters.connects += 1
         response = ConnectResponse(
@@ -405,11 +336,11 @@ class Rendezvous:
         return web.json_response(response.to_wire())
 
     async def _validate(self, request: web.Request) -> web.Response:
-        self._check_bearer(request)
+        check_bearer(request, self._token)
         environment_id = check_environment_id(request.match_info["environment_id"])
         stream_id = request.headers.get(STREAM_ID_HEADER)
-        body = _parse(ValidateRequest, await self._body(request))
-        harness_key = _public_key(body.harness_public_key)
+        body = parse_model(ValidateRequest, await read_json(request))
+        harness_key = public_key(body.harness_public_key)
         valid = self.registry.validate(
             environment_id,
             body.executor_registration_id,
@@ -432,7 +363,7 @@ class Rendezvous:
         self.counters.refused_upgrades += 1
         logger.info("rendezvous upgrade refused: %s", code)
         self._changed()
-        return _error(401, code, "rendezvous credential refused")
+        return error_response(401, code, "rendezvous credential refused")
 
     async def _rendezvous(self, request: web.Request) -> web.StreamResponse:
         try:
@@ -450,7 +381,7 @@ class Rendezvous:
             heartbeat=self._ping_interval,
         )
         if not ws.can_prepare(request).ok:
-            return _error(400, "websocket_required", "expected a websocket upgrade")
+            return error_response(400, "websocket_required", "expected a websocket upgrade")
         # Consumed only once the upgrade will happen, so a stray plain GET burns nothing.
         if credential.role is Role.HARNESS and not self._used.consume(credential):
             return self._refuse_upgrade("credential_already_used")
@@ -563,9 +494,7 @@ class Rendezvous:
 
     # ------------------------------------------------------------------ faults and sending
 
-    def _deliver(
-        self, link: Link, info: FrameInfo, data: bytes, synthesized: bool = False
-    ) -> None:
+    def _deliver(self, link: Link, info: FrameInfo, data: bytes, synthesized: bool = False) -> None:
         """Queue a frame on ``link``, through fault injection for Data frames."""
         faults = self._faults
         if faults is None:
@@ -624,7 +553,3 @@ class Rendezvous:
             if self._capture_hook is not None:
                 self._capture_hook(record)
         self._changed()
-
-
-def _digest(value: bytes) -> bytes:
-    return hashlib.sha256(value).digest()
