@@ -34,6 +34,7 @@ from .errors import (
     SessionAlreadyAttachedError,
     SessionExpiredError,
     TransportError,
+    UnsupportedByServer,
     WriteRejected,
 )
 from .executor import Executor, make_env_policy
@@ -55,6 +56,7 @@ from .transports.websocket import WebSocketConnector
 __all__ = [
     "DEFAULT_RECONNECT",
     "AuthenticationError",
+    "ChecksumMismatch",
     "ClientClosedError",
     "ClientEvent",
     "ClientOptions",
@@ -95,6 +97,7 @@ __all__ = [
     "Transport",
     "TransportError",
     "TreeWalk",
+    "UnsupportedByServer",
     "WalkEntry",
     "WebSocketConnector",
     "WriteRejected",

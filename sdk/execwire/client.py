@@ -36,6 +36,7 @@ from collections.abc import AsyncIterator, Sequence
 from types import TracebackType
 from typing import TypeAlias, TypeVar
 
+from .errors import UnsupportedByServer
 from .options import DEFAULT_CLIENT_NAME, DEFAULT_OPTIONS, DEFAULT_OUTPUT_CHUNK_BYTES, ClientOptions
 from .process_cursor import ProcessEvent
 from .protocol import models
@@ -110,6 +111,28 @@ class ClientInternals:
     def http_body_done(self, request_id: str) -> None:
         """Stop collecting body deltas for `request_id`."""
         self._client._router.http_body_done(request_id)
+
+    def watch(self, watch_id: str) -> asyncio.Queue[models.WatchChangedNotification]:
+        """Collect the `execwire/changed` notifications of `watch_id` (before the watch is
+        asked for); `watch_done` when finished."""
+        return self._client._router.watch(watch_id)
+
+    def watch_done(self, watch_id: str) -> None:
+        """Stop collecting changes for `watch_id`."""
+        self._client._router.watch_done(watch_id)
+
+    def has_extension(self, method: str) -> bool:
+        """The server serves extension `method` (execwire/...) to this session."""
+        extensions = self._client.server_extensions
+        return extensions is not None and method in (extensions.methods or ())
+
+    def require_extension(self, method: str) -> None:
+        """Raise `UnsupportedByServer` unless the server serves extension `method`."""
+        if not self.has_extension(method):
+            raise UnsupportedByServer(
+                f"{self._client.target} does not serve {method} (an execwire extension; "
+                "the reference exec-server has none)"
+            )
 
     def missing_watch(self, watch_id: int) -> asyncio.Future[None]:
         """Resolved by the `fs/missingChanged` of `watch_id` (before the request is sent);

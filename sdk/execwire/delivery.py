@@ -35,6 +35,7 @@ class EventRouter:
         self._subscriptions: tuple[weakref.ref[EventSubscription], ...] = ()
         self._http_bodies: dict[str, asyncio.Queue[models.HttpRequestBodyDeltaNotification]] = {}
         self._missing_watches: dict[int, asyncio.Future[None]] = {}
+        self._watches: dict[str, asyncio.Queue[models.WatchChangedNotification]] = {}
 
     # -- subscribers ---------------------------------------------------------------------
 
@@ -66,6 +67,17 @@ class EventRouter:
     def http_body_done(self, request_id: str) -> None:
         """Stop collecting body deltas for `request_id`."""
         self._http_bodies.pop(request_id, None)
+
+    def watch(self, watch_id: str) -> asyncio.Queue[models.WatchChangedNotification]:
+        """Collect the `execwire/changed` notifications of `watch_id` (before the watch is
+        asked for: changes may follow its answer at once)."""
+        queue: asyncio.Queue[models.WatchChangedNotification] = asyncio.Queue()
+        self._watches[watch_id] = queue
+        return queue
+
+    def watch_done(self, watch_id: str) -> None:
+        """Stop collecting changes for `watch_id`."""
+        self._watches.pop(watch_id, None)
 
     def missing_watch(self, watch_id: int, changed: asyncio.Future[None]) -> None:
         """Resolve `changed` at the `fs/missingChanged` of `watch_id`."""
@@ -139,6 +151,11 @@ class EventRouter:
             changed = self._missing_watches.pop(event.watch_id, None)
             if changed is not None and not changed.done():
                 changed.set_result(None)
+            return None
+        if isinstance(event, models.WatchChangedNotification):
+            changes = self._watches.get(event.watch_id)
+            if changes is not None:
+                changes.put_nowait(event)
             return None
         if isinstance(event, models.HttpRequestBodyDeltaNotification):
             body = self._http_bodies.get(event.request_id)

@@ -19,6 +19,8 @@ ExecWireError
 ├── ProtocolError                 the server sent something the protocol does not allow
 ├── MessageTooLarge               a request exceeds what the server accepts in one message
 ├── WriteRejected                 process/write answered something other than `accepted`
+├── UnsupportedByServer           the server does not serve an execwire extension (e.g. the reference)
+├── ChecksumMismatch              a transferred file's size or SHA-256 differs from the source
 └── CommandFailed                 run(check=True): non-zero exit or timed out
 ```
 """
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AuthenticationError",
+    "ChecksumMismatch",
     "ClientClosedError",
     "CommandFailed",
     "ExecTimeout",
@@ -51,6 +54,7 @@ __all__ = [
     "SessionAlreadyAttachedError",
     "SessionExpiredError",
     "TransportError",
+    "UnsupportedByServer",
     "WriteRejected",
     "rpc_error",
 ]
@@ -255,6 +259,15 @@ class WriteRejected(ExecWireError):
     def __str__(self) -> str:
         hint = " (spawn with stdin=True to write to it)" if self.status == "stdinClosed" else ""
         return f"write to process {self.process_id} rejected: {self.status}{hint}"
+
+
+class UnsupportedByServer(ExecWireError):
+    """The server does not serve an execwire extension this call needs (the reference
+    exec-server serves none); nothing was sent."""
+
+
+class ChecksumMismatch(ExecWireError):
+    """A transferred file's size or SHA-256 differs from its source's; nothing was kept."""
 
 
 class CommandFailed(ExecWireError):

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from . import base64_strict, jsonrpc
 from .delivery import EventRouter
@@ -29,6 +29,7 @@ from .errors import (
 )
 from .options import ClientOptions
 from .protocol import models
+from .protocol.methods import REQUESTS
 from .request_table import FileResult, PendingRequest, RequestTable
 from .resume import Attempt, GiveUp, LinkState, LinkStatus, ReconnectPolicy, Resume, ResumeAttempts
 from .routes import ProcessRoute
@@ -40,6 +41,9 @@ __all__ = ["SessionLink"]
 _log = logging.getLogger("execwire.client")
 
 ResultT = TypeVar("ResultT", bound=WireModel)
+
+EXTENSION_METHODS: Final = sorted(method for method, spec in REQUESTS.items() if spec.extension)
+"""The execwire extension methods a client asks for (when it asks for extensions at all)."""
 
 
 class SessionLink:
@@ -53,7 +57,9 @@ class SessionLink:
         self._reconnect_policy = options.reconnect if connector.resumable else None
         self._request_timeout = options.request_timeout
         self._extensions_asked = (
-            models.ExecwireExtensions(output_chunk_bytes=output_chunk_bytes, walk_tree=True)
+            models.ExecwireExtensions(
+                output_chunk_bytes=output_chunk_bytes, walk_tree=True, methods=EXTENSION_METHODS
+            )
             if output_chunk_bytes is not None
             else None
         )

@@ -152,6 +152,48 @@ class ExecServerClient:
         """
         return self._loop.run(self._async.execwire_walk_tree(params))
 
+    def execwire_resize(self, params: models.ResizeParams) -> models.EmptyResponse:
+        """Resize the terminal of a PTY process (an execwire extension)."""
+        return self._loop.run(self._async.execwire_resize(params))
+
+    def execwire_close_stdin(self, params: models.CloseStdinParams) -> models.EmptyResponse:
+        """Close the stdin of a pipe process started with pipeStdin, so it reads end of file (an execwire extension).
+        """
+        return self._loop.run(self._async.execwire_close_stdin(params))
+
+    def execwire_signal(self, params: models.ExecwireSignalParams) -> models.EmptyResponse:
+        """Send a signal to a process's whole process group (an execwire extension of process/signal).
+        """
+        return self._loop.run(self._async.execwire_signal(params))
+
+    def execwire_list_processes(self) -> models.ListProcessesResponse:
+        """The processes of this session, running or retained (an execwire extension)."""
+        return self._loop.run(self._async.execwire_list_processes())
+
+    def execwire_file_digest(self, params: models.FileDigestParams) -> models.FileDigestResponse:
+        """Size and SHA-256 of a handle's content: what a read handle's file holds, or what a replace handle was written (an execwire extension).
+        """
+        return self._loop.run(self._async.execwire_file_digest(params))
+
+    def execwire_commit_file(self, params: models.CommitFileParams) -> models.EmptyResponse:
+        """Close a replace handle, letting its content take the file's place only if it has the expected size and SHA-256 (an execwire extension).
+        """
+        return self._loop.run(self._async.execwire_commit_file(params))
+
+    def execwire_discard_file(self, params: models.DiscardFileParams) -> models.EmptyResponse:
+        """Close a handle without effect: a replace handle's new content is removed and the file stays as it was (an execwire extension).
+        """
+        return self._loop.run(self._async.execwire_discard_file(params))
+
+    def execwire_watch(self, params: models.WatchParams) -> models.EmptyResponse:
+        """Watch a file or directory tree for changes, delivered as execwire/changed notifications (an execwire extension).
+        """
+        return self._loop.run(self._async.execwire_watch(params))
+
+    def execwire_unwatch(self, params: models.UnwatchParams) -> models.EmptyResponse:
+        """Stop a watch; unknown watch ids are fine (an execwire extension)."""
+        return self._loop.run(self._async.execwire_unwatch(params))
+
     def fs_open(self, params: models.FsOpenParams) -> models.FsOpenResponse:
         """Open a file under a client-chosen handle id, to read or to replace it block by block."""
         return self._loop.run(self._async.fs_open(params))

@@ -31,12 +31,15 @@ from . import bulk, inbound
 from .envpolicy import child_environment
 from .errors import INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, RpcError
 from .file_handles import FileHandles
+from .file_transfer import FileTransferHandlers
 from .handlers import ResourceHandlers
 from .http_requests import HttpRequests
 from .missing_watch import MissingWatches
 from .params import DeferredParamsError, ParamsError, decode_params
+from .process_control import ProcessControlHandlers
 from .processes import SpawnRequest
 from .sessions import Session
+from .watch_handlers import WatchHandlers
 
 if TYPE_CHECKING:
     from .server import ExecServer
@@ -54,8 +57,18 @@ INLINE_DECODE_BYTES: Final = 4 << 20
 """Bulk data up to this much base64 is decoded on the loop (a 1 MiB block takes ~50 µs,
 less than a thread hop); more is decoded in a thread, not to stall other connections."""
 CONTROL_LANE: Final = frozenset(
-    {"environment/info", "environment/status", "process/signal", "process/terminate"}
+    {
+        "environment/info",
+        "environment/status",
+        "process/signal",
+        "process/terminate",
+        "execwire/signal",
+        "execwire/resize",
+    }
 )
+EXTENSION_METHODS: Final = frozenset(method for method, spec in REQUESTS.items() if spec.extension)
+"""What a client may ask for by name in `initialize` (`execwire.methods`; walkTree also has a
+flag of its own, from before the list)."""
 
 
 class _Outbound:
@@ -97,10 +110,11 @@ class _Outbound:
         self._not_empty.set()
 
 
-class Connection(ResourceHandlers):
+class Connection(ResourceHandlers, ProcessControlHandlers, FileTransferHandlers, WatchHandlers):
     """Serves one transport connection (implements the generated `RequestHandler`): the
     lifecycle, processes and the loop here; files, HTTP, configuration and discovery in
-    `ResourceHandlers`."""
+    `ResourceHandlers`; the execwire extensions in `ProcessControlHandlers`,
+    `FileTransferHandlers` and `WatchHandlers`."""
 
     def __init__(self, server: ExecServer, transport: Transport) -> None:
         self._server = server
@@ -331,10 +345,14 @@ class Connection(ResourceHandlers):
         # Only a client that asked about extensions hears about them: everyone else gets
         # exactly the reference's answer.
         walk_tree = requested is not None and requested.walk_tree is True
-        self._extension_methods = frozenset({"execwire/walkTree"} if walk_tree else ())
+        asked = set(requested.methods or ()) if requested is not None else set()
+        granted = sorted(asked & EXTENSION_METHODS)
+        self._extension_methods = frozenset(granted).union(["execwire/walkTree"] if walk_tree else [])
         extensions = (
             models.ExecwireExtensions(
-                output_chunk_bytes=chunk_bytes, walk_tree=True if walk_tree else None
+                output_chunk_bytes=chunk_bytes,
+                walk_tree=True if walk_tree else None,
+                methods=granted if requested.methods is not None else None,
             )
             if requested is not None
             else None

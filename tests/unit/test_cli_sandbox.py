@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from execwire import ExecServerClient, Executor, Sandbox, cli
+from execwire.cli import run as cli_run
 
 from .test_sdk_client import ScriptedConnector, ServerSide
 
@@ -21,7 +22,7 @@ def parse(*flags: str) -> argparse.Namespace:
 
 
 def build(*flags: str, server_cwd: PurePosixPath | None = SERVER_CWD) -> dict[str, Any] | None:
-    context = cli._build_sandbox(parse(*flags), server_cwd)
+    context = cli_run.build_sandbox(parse(*flags), server_cwd)
     return None if context is None else context.to_wire()
 
 
@@ -117,7 +118,7 @@ async def test_run_sends_the_sandbox_and_reports_a_denial(
     connector = ScriptedConnector(serve)
     client = await ExecServerClient.open(connector)
     options = parse("--sandbox", "workspace-write", "--deny", "*.key")
-    code = await cli._run(Executor(client), options)
+    code = await cli_run.run_command(Executor(client), options)
     await connector.finished()
     await client.close()
 

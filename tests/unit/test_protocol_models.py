@@ -331,9 +331,20 @@ def test_unknown_members_are_ignored_like_the_reference() -> None:
 
 def test_method_table_covers_every_method_of_the_reference() -> None:
     reference = {name for name, spec in methods.REQUESTS.items() if not spec.extension}
-    assert {name for name, spec in methods.REQUESTS.items() if spec.extension} == {
-        "execwire/walkTree"
+    extensions = {name for name, spec in methods.REQUESTS.items() if spec.extension}
+    assert extensions == {
+        "execwire/walkTree",
+        "execwire/resize",
+        "execwire/closeStdin",
+        "execwire/signal",
+        "execwire/listProcesses",
+        "execwire/fileDigest",
+        "execwire/commitFile",
+        "execwire/discardFile",
+        "execwire/watch",
+        "execwire/unwatch",
     }
+    assert all(name.startswith("execwire/") for name in extensions)
     assert reference == {
         "initialize",
         "environment/info",
@@ -369,6 +380,7 @@ def test_method_table_covers_every_method_of_the_reference() -> None:
         "process/closed",
         "fs/missingChanged",
         "http/request/bodyDelta",
+        "execwire/changed",
     }
     start = methods.REQUESTS["process/start"]
     assert (start.params_type, start.result_type, start.family) == (

@@ -181,6 +181,60 @@ class RequestHandler(Protocol):
         """fs/walk answered as a tree: the same entries in the same order, each a name below its parent (an execwire extension)."""
         ...
 
+    async def execwire_resize(
+        self, params: models.ResizeParams
+    ) -> models.EmptyResponse:
+        """Resize the terminal of a PTY process (an execwire extension)."""
+        ...
+
+    async def execwire_close_stdin(
+        self, params: models.CloseStdinParams
+    ) -> models.EmptyResponse:
+        """Close the stdin of a pipe process started with pipeStdin, so it reads end of file (an execwire extension)."""
+        ...
+
+    async def execwire_signal(
+        self, params: models.ExecwireSignalParams
+    ) -> models.EmptyResponse:
+        """Send a signal to a process's whole process group (an execwire extension of process/signal)."""
+        ...
+
+    async def execwire_list_processes(
+        self, params: models.ListProcessesParams
+    ) -> models.ListProcessesResponse:
+        """The processes of this session, running or retained (an execwire extension)."""
+        ...
+
+    async def execwire_file_digest(
+        self, params: models.FileDigestParams
+    ) -> models.FileDigestResponse:
+        """Size and SHA-256 of a handle's content: what a read handle's file holds, or what a replace handle was written (an execwire extension)."""
+        ...
+
+    async def execwire_commit_file(
+        self, params: models.CommitFileParams
+    ) -> models.EmptyResponse:
+        """Close a replace handle, letting its content take the file's place only if it has the expected size and SHA-256 (an execwire extension)."""
+        ...
+
+    async def execwire_discard_file(
+        self, params: models.DiscardFileParams
+    ) -> models.EmptyResponse:
+        """Close a handle without effect: a replace handle's new content is removed and the file stays as it was (an execwire extension)."""
+        ...
+
+    async def execwire_watch(
+        self, params: models.WatchParams
+    ) -> models.EmptyResponse:
+        """Watch a file or directory tree for changes, delivered as execwire/changed notifications (an execwire extension)."""
+        ...
+
+    async def execwire_unwatch(
+        self, params: models.UnwatchParams
+    ) -> models.EmptyResponse:
+        """Stop a watch; unknown watch ids are fine (an execwire extension)."""
+        ...
+
     async def fs_open(
         self, params: models.FsOpenParams
     ) -> models.FsOpenResponse:
@@ -360,6 +414,60 @@ async def _invoke_execwire_walk_tree(
     handler: RequestHandler, params: models.FsWalkTreeParams
 ) -> models.FsWalkTreeResponse:
     return await handler.execwire_walk_tree(params)
+
+
+async def _invoke_execwire_resize(
+    handler: RequestHandler, params: models.ResizeParams
+) -> models.EmptyResponse:
+    return await handler.execwire_resize(params)
+
+
+async def _invoke_execwire_close_stdin(
+    handler: RequestHandler, params: models.CloseStdinParams
+) -> models.EmptyResponse:
+    return await handler.execwire_close_stdin(params)
+
+
+async def _invoke_execwire_signal(
+    handler: RequestHandler, params: models.ExecwireSignalParams
+) -> models.EmptyResponse:
+    return await handler.execwire_signal(params)
+
+
+async def _invoke_execwire_list_processes(
+    handler: RequestHandler, params: models.ListProcessesParams
+) -> models.ListProcessesResponse:
+    return await handler.execwire_list_processes(params)
+
+
+async def _invoke_execwire_file_digest(
+    handler: RequestHandler, params: models.FileDigestParams
+) -> models.FileDigestResponse:
+    return await handler.execwire_file_digest(params)
+
+
+async def _invoke_execwire_commit_file(
+    handler: RequestHandler, params: models.CommitFileParams
+) -> models.EmptyResponse:
+    return await handler.execwire_commit_file(params)
+
+
+async def _invoke_execwire_discard_file(
+    handler: RequestHandler, params: models.DiscardFileParams
+) -> models.EmptyResponse:
+    return await handler.execwire_discard_file(params)
+
+
+async def _invoke_execwire_watch(
+    handler: RequestHandler, params: models.WatchParams
+) -> models.EmptyResponse:
+    return await handler.execwire_watch(params)
+
+
+async def _invoke_execwire_unwatch(
+    handler: RequestHandler, params: models.UnwatchParams
+) -> models.EmptyResponse:
+    return await handler.execwire_unwatch(params)
 
 
 async def _invoke_fs_open(
@@ -624,6 +732,105 @@ REQUESTS: Final[Mapping[str, RequestSpec[Any, Any]]] = {
         invoke=_invoke_execwire_walk_tree,
         extension=True,
     ),
+    "execwire/resize": RequestSpec(
+        method="execwire/resize",
+        python_name="execwire_resize",
+        family="exec",
+        params_type=models.ResizeParams,
+        result_type=models.EmptyResponse,
+        params_unit=False,
+        rust_name="ResizeParams",
+        invoke=_invoke_execwire_resize,
+        extension=True,
+    ),
+    "execwire/closeStdin": RequestSpec(
+        method="execwire/closeStdin",
+        python_name="execwire_close_stdin",
+        family="exec",
+        params_type=models.CloseStdinParams,
+        result_type=models.EmptyResponse,
+        params_unit=False,
+        rust_name="CloseStdinParams",
+        invoke=_invoke_execwire_close_stdin,
+        extension=True,
+    ),
+    "execwire/signal": RequestSpec(
+        method="execwire/signal",
+        python_name="execwire_signal",
+        family="exec",
+        params_type=models.ExecwireSignalParams,
+        result_type=models.EmptyResponse,
+        params_unit=False,
+        rust_name="ExecwireSignalParams",
+        invoke=_invoke_execwire_signal,
+        extension=True,
+    ),
+    "execwire/listProcesses": RequestSpec(
+        method="execwire/listProcesses",
+        python_name="execwire_list_processes",
+        family="exec",
+        params_type=models.ListProcessesParams,
+        result_type=models.ListProcessesResponse,
+        params_unit=True,
+        rust_name="unit",
+        invoke=_invoke_execwire_list_processes,
+        extension=True,
+    ),
+    "execwire/fileDigest": RequestSpec(
+        method="execwire/fileDigest",
+        python_name="execwire_file_digest",
+        family="filesystem",
+        params_type=models.FileDigestParams,
+        result_type=models.FileDigestResponse,
+        params_unit=False,
+        rust_name="FileDigestParams",
+        invoke=_invoke_execwire_file_digest,
+        extension=True,
+    ),
+    "execwire/commitFile": RequestSpec(
+        method="execwire/commitFile",
+        python_name="execwire_commit_file",
+        family="filesystem",
+        params_type=models.CommitFileParams,
+        result_type=models.EmptyResponse,
+        params_unit=False,
+        rust_name="CommitFileParams",
+        invoke=_invoke_execwire_commit_file,
+        extension=True,
+    ),
+    "execwire/discardFile": RequestSpec(
+        method="execwire/discardFile",
+        python_name="execwire_discard_file",
+        family="filesystem",
+        params_type=models.DiscardFileParams,
+        result_type=models.EmptyResponse,
+        params_unit=False,
+        rust_name="DiscardFileParams",
+        invoke=_invoke_execwire_discard_file,
+        extension=True,
+    ),
+    "execwire/watch": RequestSpec(
+        method="execwire/watch",
+        python_name="execwire_watch",
+        family="filesystem",
+        params_type=models.WatchParams,
+        result_type=models.EmptyResponse,
+        params_unit=False,
+        rust_name="WatchParams",
+        invoke=_invoke_execwire_watch,
+        extension=True,
+    ),
+    "execwire/unwatch": RequestSpec(
+        method="execwire/unwatch",
+        python_name="execwire_unwatch",
+        family="filesystem",
+        params_type=models.UnwatchParams,
+        result_type=models.EmptyResponse,
+        params_unit=False,
+        rust_name="UnwatchParams",
+        invoke=_invoke_execwire_unwatch,
+        extension=True,
+    ),
     "fs/open": RequestSpec(
         method="fs/open",
         python_name="fs_open",
@@ -753,6 +960,12 @@ NOTIFICATIONS: Final[Mapping[str, NotificationSpec[Any]]] = {
         params_type=models.ProcessClosedNotification,
         rust_name="ExecClosedNotification",
     ),
+    "execwire/changed": NotificationSpec(
+        method="execwire/changed",
+        direction="server-to-client",
+        params_type=models.WatchChangedNotification,
+        rust_name="WatchChangedNotification",
+    ),
     "fs/missingChanged": NotificationSpec(
         method="fs/missingChanged",
         direction="server-to-client",
@@ -772,6 +985,7 @@ ServerNotification: TypeAlias = (
     models.ProcessOutputNotification
     | models.ProcessExitedNotification
     | models.ProcessClosedNotification
+    | models.WatchChangedNotification
     | models.FsMissingChangedNotification
     | models.HttpRequestBodyDeltaNotification
 )
@@ -781,6 +995,7 @@ SERVER_NOTIFICATION_METHODS: Final[Mapping[type[WireModel], str]] = {
     models.ProcessOutputNotification: "process/output",
     models.ProcessExitedNotification: "process/exited",
     models.ProcessClosedNotification: "process/closed",
+    models.WatchChangedNotification: "execwire/changed",
     models.FsMissingChangedNotification: "fs/missingChanged",
     models.HttpRequestBodyDeltaNotification: "http/request/bodyDelta",
 }
@@ -917,6 +1132,58 @@ class ClientStubs:
     ) -> models.FsWalkTreeResponse:
         """fs/walk answered as a tree: the same entries in the same order, each a name below its parent (an execwire extension)."""
         return await self._request("execwire/walkTree", params, models.FsWalkTreeResponse)
+
+    async def execwire_resize(
+        self, params: models.ResizeParams
+    ) -> models.EmptyResponse:
+        """Resize the terminal of a PTY process (an execwire extension)."""
+        return await self._request("execwire/resize", params, models.EmptyResponse)
+
+    async def execwire_close_stdin(
+        self, params: models.CloseStdinParams
+    ) -> models.EmptyResponse:
+        """Close the stdin of a pipe process started with pipeStdin, so it reads end of file (an execwire extension)."""
+        return await self._request("execwire/closeStdin", params, models.EmptyResponse)
+
+    async def execwire_signal(
+        self, params: models.ExecwireSignalParams
+    ) -> models.EmptyResponse:
+        """Send a signal to a process's whole process group (an execwire extension of process/signal)."""
+        return await self._request("execwire/signal", params, models.EmptyResponse)
+
+    async def execwire_list_processes(self) -> models.ListProcessesResponse:
+        """The processes of this session, running or retained (an execwire extension)."""
+        return await self._request("execwire/listProcesses", None, models.ListProcessesResponse)
+
+    async def execwire_file_digest(
+        self, params: models.FileDigestParams
+    ) -> models.FileDigestResponse:
+        """Size and SHA-256 of a handle's content: what a read handle's file holds, or what a replace handle was written (an execwire extension)."""
+        return await self._request("execwire/fileDigest", params, models.FileDigestResponse)
+
+    async def execwire_commit_file(
+        self, params: models.CommitFileParams
+    ) -> models.EmptyResponse:
+        """Close a replace handle, letting its content take the file's place only if it has the expected size and SHA-256 (an execwire extension)."""
+        return await self._request("execwire/commitFile", params, models.EmptyResponse)
+
+    async def execwire_discard_file(
+        self, params: models.DiscardFileParams
+    ) -> models.EmptyResponse:
+        """Close a handle without effect: a replace handle's new content is removed and the file stays as it was (an execwire extension)."""
+        return await self._request("execwire/discardFile", params, models.EmptyResponse)
+
+    async def execwire_watch(
+        self, params: models.WatchParams
+    ) -> models.EmptyResponse:
+        """Watch a file or directory tree for changes, delivered as execwire/changed notifications (an execwire extension)."""
+        return await self._request("execwire/watch", params, models.EmptyResponse)
+
+    async def execwire_unwatch(
+        self, params: models.UnwatchParams
+    ) -> models.EmptyResponse:
+        """Stop a watch; unknown watch ids are fine (an execwire extension)."""
+        return await self._request("execwire/unwatch", params, models.EmptyResponse)
 
     async def fs_open(
         self, params: models.FsOpenParams

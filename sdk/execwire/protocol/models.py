@@ -61,6 +61,60 @@ class TerminateParams(WireModel):
     process_id: Annotated[str, Field(alias="processId")]
 
 
+class CloseStdinParams(WireModel):
+    """
+    Params of `execwire/closeStdin`: Close the stdin of a pipe process started with pipeStdin, so it reads end of file (an execwire extension).
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    process_id: Annotated[str, Field(alias="processId")]
+
+
+class ListProcessesParams(WireModel):
+    """
+    Params of `execwire/listProcesses`: The processes of this session, running or retained (an execwire extension).
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+
+
+class FileDigestParams(WireModel):
+    """
+    Params of `execwire/fileDigest`: Size and SHA-256 of a handle's content: what a read handle's file holds, or what a replace handle was written (an execwire extension).
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    handle_id: Annotated[str, Field(alias="handleId")]
+
+
+class DiscardFileParams(WireModel):
+    """
+    Params of `execwire/discardFile`: Close a handle without effect: a replace handle's new content is removed and the file stays as it was (an execwire extension).
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    handle_id: Annotated[str, Field(alias="handleId")]
+
+
+class UnwatchParams(WireModel):
+    """
+    Params of `execwire/unwatch`: Stop a watch; unknown watch ids are fine (an execwire extension).
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    watch_id: Annotated[str, Field(alias="watchId")]
+
+
 class FsCloseParams(WireModel):
     """
     Params of `fs/close`: Close a handle (a replace handle's content takes the file's place); unknown ids are fine.
@@ -124,6 +178,64 @@ class JsonRpcErrorObject(WireModel):
     data: Any | None = None
 
 
+class ProcessInfo(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    process_id: Annotated[str, Field(alias="processId")]
+    argv: list[str]
+    pid: I32 | None
+    """
+    The OS process id (null once reaped).
+    """
+    tty: bool
+    running: bool
+    exit_code: Annotated[I32 | None, Field(alias="exitCode")]
+    """
+    Exit status once exited (128+signal when killed).
+    """
+    first_seq: Annotated[U64, Field(alias="firstSeq")]
+    """
+    The oldest output seq still retained (nextSeq when none is).
+    """
+    next_seq: Annotated[U64, Field(alias="nextSeq")]
+    """
+    The seq the next output will get.
+    """
+
+
+class ListProcessesResponse(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    processes: list[ProcessInfo]
+
+
+class FileDigestResponse(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    size: U64
+    """
+    Unsigned 64-bit integer.
+    """
+    sha256: str
+    """
+    Lower-case hex SHA-256.
+    """
+
+
+class WatchChange(WireModel):
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    path: PathUri
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    kind: Literal["added", "modified", "deleted"]
+
+
 class ExecwireExtensions(WireModel):
     """
     execwire extensions beyond the reference protocol. A client lists what it wants in initialize; an execwire server answers with what it applies. Nothing changes for a client that does not ask.
@@ -139,6 +251,10 @@ class ExecwireExtensions(WireModel):
     walk_tree: Annotated[bool | None, Field(alias="walkTree")] = None
     """
     Ask (true) for execwire/walkTree; the answer says whether this session has it.
+    """
+    methods: list[str] | None = None
+    """
+    Extension methods (execwire/...) asked for; the answer lists those this session has. Any other extension method is -32601, as on the reference.
     """
 
 
@@ -1074,6 +1190,71 @@ class ProcessClosedNotification(WireModel):
     """
 
 
+class ResizeParams(WireModel):
+    """
+    Params of `execwire/resize`: Resize the terminal of a PTY process (an execwire extension).
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    process_id: Annotated[str, Field(alias="processId")]
+    rows: U16
+    """
+    Unsigned 16-bit integer.
+    """
+    cols: U16
+    """
+    Unsigned 16-bit integer.
+    """
+
+
+class ExecwireSignalParams(WireModel):
+    """
+    Params of `execwire/signal`: Send a signal to a process's whole process group (an execwire extension of process/signal).
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    process_id: Annotated[str, Field(alias="processId")]
+    signal: Literal["interrupt", "terminate", "kill", "hangup", "quit", "user1", "user2"]
+    """
+    Signals execwire/signal sends: SIGINT, SIGTERM, SIGKILL, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2.
+    """
+
+
+class CommitFileParams(WireModel):
+    """
+    Params of `execwire/commitFile`: Close a replace handle, letting its content take the file's place only if it has the expected size and SHA-256 (an execwire extension).
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    handle_id: Annotated[str, Field(alias="handleId")]
+    size: U64
+    """
+    Unsigned 64-bit integer.
+    """
+    sha256: str
+    """
+    Lower-case hex SHA-256 of the whole content.
+    """
+
+
+class WatchChangedNotification(WireModel):
+    """
+    Params of `execwire/changed`: Changes below a watched path, debounced and batched (an execwire extension).
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    watch_id: Annotated[str, Field(alias="watchId")]
+    changes: list[WatchChange]
+
+
 class FsReadBlockParams(WireModel):
     """
     Params of `fs/readBlock`: Read up to len bytes (1..=1 MiB) at offset from a read handle; eof when fewer came.
@@ -1564,6 +1745,30 @@ class FsWalkTreeParams(WireModel):
     An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
     """
     options: WalkOptions
+    sandbox: FileSystemSandboxContext | None = None
+
+
+class WatchParams(WireModel):
+    """
+    Params of `execwire/watch`: Watch a file or directory tree for changes, delivered as execwire/changed notifications (an execwire extension).
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+    )
+    watch_id: Annotated[str, Field(alias="watchId", min_length=1)]
+    path: PathUri
+    """
+    An absolute path as a canonical file: URI (file:///home/me/a%20b). Relative strings, native paths, other schemes, queries and fragments are rejected.
+    """
+    recursive: bool = True
+    """
+    Watch the whole tree below a directory (false: its direct entries).
+    """
+    debounce_ms: Annotated[U64 | None, Field(alias="debounceMs")] = None
+    """
+    Wait this long for more changes before sending a batch (default 50).
+    """
     sandbox: FileSystemSandboxContext | None = None
 
 
