@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 BENCH_INSTALLED := $(VENV)/.bench-installed
 DOCS_INSTALLED := $(VENV)/.docs-installed
 
-.PHONY: install system-packages codegen check-codegen lint typecheck test demo bench interop docs clean
+.PHONY: install system-packages codegen check-codegen lint typecheck test demo bench interop docs fuzz clean
 
 install: system-packages $(INSTALLED)
 
@@ -59,6 +59,13 @@ $(BENCH_INSTALLED): $(INSTALLED)
 ## Compare our server with the pinned reference (installs @openai/codex@0.169.0 into .cache/).
 interop: install
 	$(PY) -m pytest -m interop -q tests/interop
+
+## Coverage-guided fuzzing (atheris) of every peer-facing decoder, growing tests/fuzz/corpus/
+## (which `make test` replays); options: make fuzz FUZZ_SECONDS=300 (per target).
+FUZZ_SECONDS ?= 60
+fuzz: install
+	@$(PY) -m pip install --quiet atheris || { echo "atheris does not install here: only the corpus replay and hypothesis run" >&2; exit 1; }
+	$(PY) -m tests.fuzz.run --all --seconds $(FUZZ_SECONDS)
 
 ## API reference and architecture page (mkdocs + mkdocstrings) into site/; any warning fails.
 docs: $(DOCS_INSTALLED)
