@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
+import ipaddress
 import os
 import signal
 import sys
@@ -26,6 +26,7 @@ from execwire.listen_address import parse_ip_and_port
 
 from .allocator import DEFAULT_RETAIN_MIB, retain_freed_memory
 from .collector import quiet_garbage_collector
+from .logs import configure_logging
 from .remote import DEFAULT_STREAM_IDLE_TIMEOUT, RegistryClient, RemoteExecutor
 from .server import ExecServer
 from .sessions import DETACHED_SESSION_TTL_SECONDS, EXITED_PROCESS_RETENTION_SECONDS
@@ -85,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--connection-token-file", type=Path, help="require this bearer token (websocket)")
     parser.add_argument(
+        "--allow-unauthenticated",
+        action="store_true",
+        help="listen on a non-loopback address without a connection token (anyone who can "
+        "reach the port can run commands as this user)",
+    )
+    parser.add_argument(
         "--detached-session-ttl",
         type=float,
         default=DETACHED_SESSION_TTL_SECONDS,
@@ -117,6 +124,13 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("EXECWIRE_LOG_LEVEL", "WARNING"),
         help="logging level on stderr (default: $EXECWIRE_LOG_LEVEL or WARNING; DEBUG names "
         "every request and how it was answered)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default=os.environ.get("EXECWIRE_LOG_FORMAT", "text"),
+        help="text lines, or one JSON object per line for log collectors (default: "
+        "$EXECWIRE_LOG_FORMAT or text)",
     )
     remote = parser.add_argument_group("remote mode")
     remote.add_argument("--remote", metavar="URL", help="register with this registry base URL and serve through its rendezvous")
@@ -210,12 +224,30 @@ async def _run(args: argparse.Namespace, listen: ListenUrl, token: str | None) -
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `execwire-server`."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        configure_logging(args.log_level, args.log_format)
+    except ValueError as error:
+        print(f"execwire-server: --log-level: {error}", file=sys.stderr)
+        return 2
     try:
         listen = parse_listen_url(args.listen)
         token = _read_token(args.connection_token_file)
     except (ValueError, OSError) as error:
         print(f"execwire-server: {error}", file=sys.stderr)
+        return 2
+    if (
+        args.remote is None
+        and not listen.stdio
+        and token is None
+        and not args.allow_unauthenticated
+        and not ipaddress.ip_address(listen.host).is_loopback
+    ):
+        print(
+            f"execwire-server: refusing to listen on {listen.host} without a connection token: "
+            "anyone who reaches it could run commands here. Set EXECWIRE_CONNECTION_TOKEN or "
+            "--connection-token-file, or pass --allow-unauthenticated.",
+            file=sys.stderr,
+        )
         return 2
     if args.concurrent_requests < 1:
         print("execwire-server: --concurrent-requests must be at least 1", file=sys.stderr)
