@@ -41,6 +41,8 @@ RETRY_SAFE_METHODS: Final = frozenset(
         "fs/readDirectory",
         "environment/info",
         "environment/status",
+        "execwire/resize",
+        "execwire/listProcesses",
     }
 )
 MAX_RESENDS: Final = 2

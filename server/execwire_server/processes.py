@@ -99,6 +99,7 @@ class ManagedProcess:
     ) -> None:
         """Spawn the child; raises `RpcError` (-32603) with the OS error text on failure."""
         self.process_id = process_id
+        self.argv = list(request.argv)
         self.tty = request.tty
         self.buffer = OutputBuffer()
         self._sink = sink
@@ -113,6 +114,8 @@ class ManagedProcess:
         self._stdin_writer: asyncio.Task[None] | None = None
         self._stdin_broken = False
         self._has_stdin = request.tty or request.pipe_stdin
+        self._stdin_eof = False
+        """`execwire/closeStdin` asked: close the pipe once the backlog is written."""
         self._exit_observed = False
         self._exit_event = asyncio.Event()
         self._killed = False
@@ -396,12 +399,14 @@ class ManagedProcess:
             return "accepted"
         if self._killed:
             raise RpcError(INTERNAL_ERROR, "failed to write to process stdin")
+        queue = bool(data) and self._stdin_fd is not None and not self._stdin_broken
+        if queue and self._stdin_backlog_bytes + len(data) > STDIN_BACKLOG_BYTES:
+            # Refused before its id is recorded: the same write may be sent again later.
+            raise RpcError(INTERNAL_ERROR, "failed to write to process stdin")
         self._write_ids[write_id] = None
         if len(self._write_ids) > RETAINED_WRITE_IDS:
             self._write_ids.popitem(last=False)
-        if data and self._stdin_fd is not None and not self._stdin_broken:
-            if self._stdin_backlog_bytes + len(data) > STDIN_BACKLOG_BYTES:
-                raise RpcError(INTERNAL_ERROR, "failed to write to process stdin")
+        if queue:
             self._stdin_backlog.append(data)
             self._stdin_backlog_bytes += len(data)
             if self._stdin_writer is None:
@@ -430,6 +435,8 @@ class ManagedProcess:
                     self._stdin_backlog[0] = data[written:]
         finally:
             self._stdin_writer = None
+            if self._stdin_eof:
+                self._close_stdin()
 
     async def _writable(self, fd: int) -> None:
         future: asyncio.Future[None] = self._loop.create_future()
@@ -438,6 +445,26 @@ class ManagedProcess:
             await future
         finally:
             self._loop.remove_writer(fd)
+
+    @property
+    def stdin_open(self) -> bool:
+        """Writes still reach stdin (a PTY, or a pipe not closed by `close_stdin`)."""
+        return self._has_stdin
+
+    def close_stdin(self) -> None:
+        """Stop accepting writes (`stdinClosed`) and close the stdin pipe once the bytes
+        already queued are written, so the child reads end of file after them."""
+        self._has_stdin = False
+        self._stdin_eof = True
+        if self._stdin_writer is None:
+            self._close_stdin()
+
+    def resize(self, rows: int, columns: int) -> None:
+        """Set the PTY's window size (the kernel sends SIGWINCH to its foreground group);
+        nothing once the terminal is gone."""
+        if self.tty and self._stdin_fd is not None:
+            winsize = struct.pack("HHHH", rows, columns, 0, 0)
+            fcntl.ioctl(self._stdin_fd, termios.TIOCSWINSZ, winsize)
 
     def _close_stdin(self) -> None:
         fd, self._stdin_fd = self._stdin_fd, None
@@ -457,8 +484,12 @@ class ManagedProcess:
 
     def interrupt(self) -> None:
         """Send SIGINT to the process group (the `interrupt` of `process/signal`)."""
+        self.send_signal(signal.SIGINT)
+
+    def send_signal(self, signum: int) -> None:
+        """Send `signum` to the process group, unless the process has exited."""
         if self.running:
-            self._signal_group(signal.SIGINT)
+            self._signal_group(signum)
 
     def terminate(self) -> bool:
         """Kill the process group; True when the process was still running."""
