@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Literal
 
-from . import pathuri
+from . import pathuri, transfer
 from .errors import NotFoundError
 from .filesystem import (
     DirEntry,
@@ -25,6 +25,7 @@ from .http import HttpResponse
 from .missing_watch import MissingWatch
 from .protocol import models
 from .remote_file import RemoteFile
+from .transfer import LocalFile, Progress
 
 if TYPE_CHECKING:
     from .client import ExecServerClient
@@ -172,6 +173,51 @@ class ExecutorFiles:
             models.FsOpenParams(handle_id=handle_id, path=self._uri(path), mode=mode, sandbox=sandbox)
         )
         return RemoteFile(self._client, handle_id, mode)
+
+    async def download(
+        self,
+        remote_path: RemotePath,
+        destination: LocalFile,
+        *,
+        progress: Progress | None = None,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> int:
+        """Copy a remote file of any size to `destination` (a local path, or a binary file
+        object written at its position); returns the number of bytes.
+
+        The file comes in 1 MiB blocks, several in flight, so memory stays bounded. A path
+        is written to a temporary file beside it that takes its place at the end; the size
+        and SHA-256 of what arrived are checked against the server's (`ChecksumMismatch`,
+        and nothing kept, when they differ). `progress(done, total)` is called after each
+        block. Against a server without execwire's extensions (the reference) the copy is
+        the same but not checked.
+        """
+        return await transfer.download(
+            self._client, self._uri(remote_path), destination, progress=progress, sandbox=sandbox
+        )
+
+    async def upload(
+        self,
+        source: LocalFile,
+        remote_path: RemotePath,
+        *,
+        progress: Progress | None = None,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> int:
+        """Copy `source` (a local path, or a binary file object read from its position to
+        its end) to a remote file of any size; returns the number of bytes.
+
+        The data goes in 1 MiB blocks, several in flight, so memory stays bounded, into a
+        new file beside the target that takes its place only once the server has checked
+        its size and SHA-256 (`ChecksumMismatch` otherwise). Any failure or cancellation
+        leaves the target as it was and no partial file behind. `progress(done, total)` is
+        called as blocks are acknowledged (total None when unknown, e.g. for a pipe).
+        Against a server without execwire's extensions (the reference) the data is
+        streamed the same way but not checked, and ends with `fs/close`.
+        """
+        return await transfer.upload(
+            self._client, source, self._uri(remote_path), progress=progress, sandbox=sandbox
+        )
 
     async def http_request(
         self,

@@ -8,7 +8,9 @@
         await target.write(b"...")                   # any size, sent in 1 MiB blocks
 
 A `replace` handle's content takes the file's place when it is closed (on execwire
-atomically; the reference truncates the file at open).
+atomically; the reference truncates the file at open). execwire also offers `digest()`,
+`commit(size, sha256)` (close only if the content is the expected one) and `discard()`;
+`Executor.upload`/`download` use them to move whole files.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Final, Literal
 
+from .errors import ChecksumMismatch, InvalidParamsError
 from .protocol import models
 
 if TYPE_CHECKING:
@@ -111,6 +114,42 @@ class RemoteFile:
         if not self._closed:
             self._closed = True
             await self._client.fs_close(models.FsCloseParams(handle_id=self._handle_id))
+
+    async def digest(self) -> tuple[int, str]:
+        """Size and lower-case hex SHA-256 of the content: the file (`read`), or what was
+        written so far (`replace`). The server reads back what it has not hashed yet; from
+        the first digest on it hashes blocks that come in order as they pass (so asking
+        right after opening a `replace` handle makes later digests and `commit` cheap). An
+        execwire extension (`UnsupportedByServer` elsewhere)."""
+        self._client.internal.require_extension("execwire/fileDigest")
+        response = await self._client.execwire_file_digest(
+            models.FileDigestParams(handle_id=self._handle_id)
+        )
+        return response.size, response.sha256
+
+    async def commit(self, size: int, sha256: str) -> None:
+        """Close a `replace` handle, its content taking the file's place only if it has
+        `size` bytes and SHA-256 `sha256` (lower-case hex); otherwise raise
+        `ChecksumMismatch`, the file keeping its old content. An execwire extension."""
+        self._client.internal.require_extension("execwire/commitFile")
+        self._closed = True
+        params = models.CommitFileParams(handle_id=self._handle_id, size=size, sha256=sha256)
+        try:
+            await self._client.execwire_commit_file(params)
+        except InvalidParamsError as error:
+            if error.message.startswith("checksum mismatch"):
+                raise ChecksumMismatch(error.message) from error
+            raise
+
+    async def discard(self) -> None:
+        """Close the handle without effect: a `replace` handle's new content is dropped
+        and the file stays as it was (idempotent). An execwire extension."""
+        self._client.internal.require_extension("execwire/discardFile")
+        if not self._closed:
+            self._closed = True
+            await self._client.execwire_discard_file(
+                models.DiscardFileParams(handle_id=self._handle_id)
+            )
 
     async def __aenter__(self) -> RemoteFile:
         return self
