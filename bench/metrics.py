@@ -51,6 +51,12 @@ METRICS: dict[str, Metric] = {
         Metric("fanout.memory", "fanout", "fan-out peak server memory (PSS)", "MiB", False),
         Metric("wsecho.1", "wsecho", "ws echo 64 KiB, 1 in flight", "MB/s", True, False),
         Metric("wsecho.8", "wsecho", "ws echo 64 KiB, 8 in flight", "MB/s", True, False),
+        Metric("keystroke.p50", "keystroke", "keystroke echo via execwire shell p50", "ms", False),
+        Metric("keystroke.p95", "keystroke", "keystroke echo via execwire shell p95", "ms", False, False),
+        Metric("transfer.put", "transfer", "CLI fs put 1 GiB", "MB/s", True),
+        Metric("transfer.get", "transfer", "CLI fs get 1 GiB", "MB/s", True),
+        Metric("transfer.client_rss", "transfer", "CLI put/get peak client RSS", "MiB", False, False),
+        Metric("transfer.server_rss", "transfer", "CLI put/get peak server RSS", "MiB", False, False),
     )
 }
 
@@ -127,4 +133,9 @@ TARGETS: tuple[Target, ...] = (
     Target("files.write", ">=", 1.1, versus="reference"),
     Target("fanout.time", "<=", 0.5, versus="reference"),
     Target("streaming", ">=", 150.0, backend="relay"),
+    Target("keystroke.p50", "<=", 5.0),
+    Target("transfer.put", ">=", 300.0),
+    Target("transfer.get", ">=", 300.0),
+    Target("transfer.client_rss", "<=", 150.0),
+    Target("transfer.server_rss", "<=", 200.0),
 )

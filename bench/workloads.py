@@ -13,6 +13,10 @@
 | concurrency  | 128 sessions, each running `/bin/true` 8 times in a row          | p50, p99 (ms)        |
 | fanout       | 200 sessions at once: connect, `/bin/echo hi`, close             | median s, peak PSS   |
 | wsecho       | websockets loopback echo of 64 KiB messages, 1 and 8 in flight   | median MB/s          |
+| keystroke    | one key through `execwire shell` to a remote raw `cat` and back  | p50, p95 (ms)        |
+|              | (`bench/keystroke.py`)                                           |                      |
+| transfer     | 1 GiB `execwire fs put` and `fs get` (CLI subprocesses; execwire | MB/s, peak RSS of    |
+|              | only; `bench/transfer.py`)                                       | client and server    |
 
 MB is 10^6 bytes. Warm-up runs are discarded (`bench.stats.Budget`).
 """
@@ -32,9 +36,11 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 
 from .backends import Client, ExecServerSession, RunContext, Server
+from .keystroke import keystroke_echo
 from .metrics import Measurement
 from .processes import PeakMemory, peak_rss, start_server, tree_pss
 from .stats import Budget, Summary, repeat
+from .transfer import cli_transfer
 
 __all__ = ["GROUPS", "WORKLOADS", "Workload", "WorkloadContext"]
 
@@ -490,6 +496,8 @@ WORKLOADS: dict[str, Workload] = {
         Workload("concurrency", f"{CONCURRENT_STREAMS} concurrent sessions", concurrency),
         Workload("fanout", f"fan-out, {FANOUT_SESSIONS} sessions", fanout),
         Workload("wsecho", "websocket loopback echo (floor)", websocket_echo),
+        Workload("keystroke", "keystroke echo through execwire shell", keystroke_echo),
+        Workload("transfer", "1 GiB fs put / fs get through the CLI", cli_transfer),
     )
 }
 GROUPS: tuple[str, ...] = tuple(WORKLOADS)

@@ -38,6 +38,8 @@ def describe(event: methods.ServerNotification) -> str:
         return f"watch {event.watch_id}: a missing path changed"
     if isinstance(event, models.HttpRequestBodyDeltaNotification):
         return f"http {event.request_id} #{event.seq}: {len(event.delta_base64)} bytes"
+    if isinstance(event, models.WatchChangedNotification):
+        return f"watch {event.watch_id}: {len(event.changes)} changes"
     assert_never(event)
 
 

@@ -128,7 +128,8 @@ def _server_env(context: RunContext, name: str) -> dict[str, str]:
 class _WebSocketExecServer(Backend):
     """An exec-server listening on a loopback websocket."""
 
-    groups = EXEC_SERVER_GROUPS
+    # `keystroke` runs the `execwire` CLI, which takes a websocket URL.
+    groups = EXEC_SERVER_GROUPS | {"keystroke"}
 
     def command(self) -> list[str]:
         raise NotImplementedError
@@ -149,6 +150,8 @@ class _WebSocketExecServer(Backend):
 class ExecwireBackend(_WebSocketExecServer):
     name = "execwire"
     label = "execwire-server (ours), execwire SDK"
+    # `transfer` (1 GiB each way through the CLI) has absolute targets: ours only.
+    groups = _WebSocketExecServer.groups | {"transfer"}
 
     def command(self) -> list[str]:
         return [sys.executable, "-m", "execwire_server", "--listen", LISTEN]

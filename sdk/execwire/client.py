@@ -112,9 +112,11 @@ class ClientInternals:
         """Stop collecting body deltas for `request_id`."""
         self._client._router.http_body_done(request_id)
 
-    def watch(self, watch_id: str) -> asyncio.Queue[models.WatchChangedNotification]:
+    def watch(
+        self, watch_id: str
+    ) -> asyncio.Queue[models.WatchChangedNotification | BaseException]:
         """Collect the `execwire/changed` notifications of `watch_id` (before the watch is
-        asked for); `watch_done` when finished."""
+        asked for), ended by an error when its connection goes; `watch_done` when finished."""
         return self._client._router.watch(watch_id)
 
     def watch_done(self, watch_id: str) -> None:

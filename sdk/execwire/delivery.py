@@ -35,7 +35,7 @@ class EventRouter:
         self._subscriptions: tuple[weakref.ref[EventSubscription], ...] = ()
         self._http_bodies: dict[str, asyncio.Queue[models.HttpRequestBodyDeltaNotification]] = {}
         self._missing_watches: dict[int, asyncio.Future[None]] = {}
-        self._watches: dict[str, asyncio.Queue[models.WatchChangedNotification]] = {}
+        self._watches: dict[str, asyncio.Queue[models.WatchChangedNotification | BaseException]] = {}
 
     # -- subscribers ---------------------------------------------------------------------
 
@@ -68,16 +68,26 @@ class EventRouter:
         """Stop collecting body deltas for `request_id`."""
         self._http_bodies.pop(request_id, None)
 
-    def watch(self, watch_id: str) -> asyncio.Queue[models.WatchChangedNotification]:
+    def watch(
+        self, watch_id: str
+    ) -> asyncio.Queue[models.WatchChangedNotification | BaseException]:
         """Collect the `execwire/changed` notifications of `watch_id` (before the watch is
-        asked for: changes may follow its answer at once)."""
-        queue: asyncio.Queue[models.WatchChangedNotification] = asyncio.Queue()
+        asked for: changes may follow its answer at once); an error ends them (see
+        `end_watches`)."""
+        queue: asyncio.Queue[models.WatchChangedNotification | BaseException] = asyncio.Queue()
         self._watches[watch_id] = queue
         return queue
 
     def watch_done(self, watch_id: str) -> None:
         """Stop collecting changes for `watch_id`."""
         self._watches.pop(watch_id, None)
+
+    def end_watches(self, error: BaseException) -> None:
+        """The connection that held the watches is gone (watches end with it): each ends
+        with `error`."""
+        watches, self._watches = self._watches, {}
+        for queue in watches.values():
+            queue.put_nowait(error)
 
     def missing_watch(self, watch_id: int, changed: asyncio.Future[None]) -> None:
         """Resolve `changed` at the `fs/missingChanged` of `watch_id`."""
@@ -196,6 +206,7 @@ class EventRouter:
         `error`, unless the client was simply `closed`)."""
         for route in self.routes.values():
             route.fail(error)
+        self.end_watches(error)
         subscriptions, self._subscriptions = self._subscriptions, ()
         for reference in subscriptions:
             subscription = reference()

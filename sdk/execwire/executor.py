@@ -27,7 +27,7 @@ import contextlib
 import os
 import uuid
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import PurePosixPath
 from types import TracebackType
 from typing import Final, Literal
@@ -45,6 +45,7 @@ from .protocol import models
 from .session import ExecSession
 from .transports import Connector
 from .transports.in_process import EmbeddedServer
+from .watch import FileChange, watch_changes
 
 __all__ = ["Executor", "make_env_policy"]
 
@@ -243,6 +244,25 @@ class Executor(ExecutorFiles):
 
     # -- processes ---------------------------------------------------------------------
 
+    def watch(
+        self,
+        path: RemotePath,
+        *,
+        recursive: bool = True,
+        debounce_ms: int | None = None,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> AsyncIterator[FileChange]:
+        """The changes below a remote file or directory, as they happen: `async for change
+        in executor.watch(path)`. Leaving the loop stops the watch; a lost connection ends
+        it with `TransportError` (see `execwire.watch`)."""
+        return watch_changes(
+            self._client,
+            self._uri(path),
+            recursive=recursive,
+            debounce_ms=debounce_ms,
+            sandbox=sandbox,
+        )
+
     async def spawn(
         self,
         argv: Sequence[str],
@@ -294,11 +314,27 @@ class Executor(ExecutorFiles):
     async def attach(self, process_id: str, *, after_seq: int = 0) -> ExecSession:
         """A session for a process of this server session that this executor did not
         start (e.g. after `resume_session_id`); its output after `after_seq` is replayed
-        from what the server retains."""
+        from what the server retains (`processes()` tells which seqs it still has). With
+        a server that lists processes, the session's `argv` and `tty` are the process's."""
+        info = None
+        if self._client.internal.has_extension("execwire/listProcesses"):
+            info = next((p for p in await self.processes() if p.process_id == process_id), None)
         await self._client.attach_process(process_id, after_seq=after_seq)
         return ExecSession(
-            self._client, self._client.internal.route(process_id), argv=(), tty=False, sandbox_type=None
+            self._client,
+            self._client.internal.route(process_id),
+            argv=tuple(info.argv) if info is not None else (),
+            tty=info.tty if info is not None else False,
+            sandbox_type=None,
         )
+
+    async def processes(self) -> list[models.ProcessInfo]:
+        """The processes of this server session, running or still retained after their
+        exit, in process id order: id, argv, pid, tty, running, exit code, and the seqs of
+        the output still retained (`first_seq` up to `next_seq`). Raises
+        `UnsupportedByServer` for servers without `execwire/listProcesses`."""
+        self._client.internal.require_extension("execwire/listProcesses")
+        return (await self._client.execwire_list_processes()).processes
 
     async def run(
         self,

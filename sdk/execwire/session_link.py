@@ -319,9 +319,10 @@ class SessionLink:
         self._follow(self._link.became_ready(transport))  # it may have died already
 
     def _transport_ended(self, transport: Transport) -> None:
-        self._requests.transport_ended(
-            transport, TransportError(f"connection to {self.target} lost")
-        )
+        lost = TransportError(f"connection to {self.target} lost")
+        self._requests.transport_ended(transport, lost)
+        if transport is self._transport:
+            self.router.end_watches(lost)
         self._follow(self._link.transport_ended(transport))
 
     def _follow(self, step: Resume | GiveUp | None) -> None:

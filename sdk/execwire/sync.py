@@ -22,7 +22,7 @@ stale. Do not edit it; change the async API and regenerate.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import AsyncIterable, Iterable, Iterator, Mapping, Sequence
 from pathlib import PurePosixPath
 from types import TracebackType
 from typing import Literal
@@ -42,8 +42,11 @@ from execwire.process_cursor import OutputChunk
 from execwire.protocol import models
 from execwire.protocol.methods import ServerNotification
 from execwire.remote_file import MAX_BLOCK_BYTES
+from execwire.session import WRITE_FROM_CHUNK_BYTES, BinaryReader, SignalName
+from execwire.transfer import LocalFile, Progress
 from execwire.transports import Connector
 from execwire.transports.in_process import EmbeddedServer
+from execwire.watch import FileChange
 
 __all__ = ["ExecServerClient", "ExecSession", "Executor", "HttpResponse", "MissingWatch", "RemoteFile"]
 
@@ -492,7 +495,9 @@ class ExecSession:
 
     @property
     def argv(self) -> tuple[str, ...]:
-        """The argv it was started with (empty for an attached process)."""
+        """The argv it was started with (for an attached process: as the server lists it,
+        empty when it cannot).
+        """
         return self._async.argv
 
     @property
@@ -521,12 +526,53 @@ class ExecSession:
     def write(self, data: bytes | str) -> None:
         """Write to the process's stdin (str is UTF-8 encoded).
 
-        Needs `spawn(stdin=True)` or `tty=True`; raises `WriteRejected` otherwise. Each write
-        carries a unique writeId, so a write repeated after a reconnect is applied once.
-        The protocol has no way to close stdin: end interactive input in-band (e.g. Ctrl-D
-        on a PTY).
+        Needs `spawn(stdin=True)` or `tty=True`; raises `WriteRejected` otherwise (also
+        after `close_stdin()`). Each write carries a unique writeId, so a write repeated
+        after a reconnect is applied once. The reference protocol cannot close stdin: use
+        `close_stdin()` (an execwire extension) or, on a PTY, write its EOF (Ctrl-D, \\x04).
         """
         self._loop.run(self._async.write(data))
+
+    def write_from(
+        self,
+        source: AsyncIterable[bytes] | Iterable[bytes] | BinaryReader,
+        *,
+        close: bool = False,
+        chunk_bytes: int = WRITE_FROM_CHUNK_BYTES,
+    ) -> int:
+        """Write everything `source` yields to stdin, in order; returns the bytes written.
+
+        `source` is an async iterable of bytes, an iterable of bytes, or a binary file
+        object (read `chunk_bytes` at a time). Blocking sources are read in a worker thread,
+        never on the event loop. At most one chunk is held at a time and each write is
+        awaited before the next read, so memory stays bounded whatever the source's size;
+        while the server's stdin backlog for a slow reader is full the write is retried
+        after a pause. With `close=True`, `close_stdin()` follows the last byte.
+        """
+        return self._loop.run(self._async.write_from(source, close=close, chunk_bytes=chunk_bytes))
+
+    def close_stdin(self) -> None:
+        """Close the process's stdin once the writes sent before are delivered, so it
+        reads end of file (`execwire/closeStdin`). Later writes raise `WriteRejected`.
+
+        Raises `InvalidRequestError` for a PTY process (write Ctrl-D instead) or when
+        stdin is already closed or was never piped, `UnsupportedByServer` when the
+        server does not serve the extension.
+        """
+        self._loop.run(self._async.close_stdin())
+
+    def resize(self, rows: int, cols: int) -> None:
+        """Set the terminal size of a PTY process (`execwire/resize`); the process gets
+        SIGWINCH. Raises `InvalidRequestError` for a process without a terminal.
+        """
+        self._loop.run(self._async.resize(rows, cols))
+
+    def signal(self, name: SignalName) -> None:
+        """Send a signal to the process's whole process group (`execwire/signal`); not
+        sent once the process has exited. `interrupt` also works with servers without the
+        extension (as `process/signal`).
+        """
+        self._loop.run(self._async.signal(name))
 
     def terminate(self) -> bool:
         """Kill the process and its process group; true if it was still running."""
@@ -622,6 +668,28 @@ class RemoteFile:
     def close(self) -> None:
         """Close the handle (idempotent); a `replace` content then takes the file's place."""
         self._loop.run(self._async.close())
+
+    def digest(self) -> tuple[int, str]:
+        """Size and lower-case hex SHA-256 of the content: the file (`read`), or what was
+        written so far (`replace`). The server reads back what it has not hashed yet; from
+        the first digest on it hashes blocks that come in order as they pass (so asking
+        right after opening a `replace` handle makes later digests and `commit` cheap). An
+        execwire extension (`UnsupportedByServer` elsewhere).
+        """
+        return self._loop.run(self._async.digest())
+
+    def commit(self, size: int, sha256: str) -> None:
+        """Close a `replace` handle, its content taking the file's place only if it has
+        `size` bytes and SHA-256 `sha256` (lower-case hex); otherwise raise
+        `ChecksumMismatch`, the file keeping its old content. An execwire extension.
+        """
+        self._loop.run(self._async.commit(size, sha256))
+
+    def discard(self) -> None:
+        """Close the handle without effect: a `replace` handle's new content is dropped
+        and the file stays as it was (idempotent). An execwire extension.
+        """
+        self._loop.run(self._async.discard())
 
     def __enter__(self) -> RemoteFile:
         return self
@@ -880,6 +948,51 @@ class Executor:
             self._loop.run(self._async.open_file(path, mode, sandbox=sandbox)),
         )
 
+    def download(
+        self,
+        remote_path: RemotePath,
+        destination: LocalFile,
+        *,
+        progress: Progress | None = None,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> int:
+        """Copy a remote file of any size to `destination` (a local path, or a binary file
+        object written at its position); returns the number of bytes.
+
+        The file comes in 1 MiB blocks, several in flight, so memory stays bounded. A path
+        is written to a temporary file beside it that takes its place at the end; the size
+        and SHA-256 of what arrived are checked against the server's (`ChecksumMismatch`,
+        and nothing kept, when they differ). `progress(done, total)` is called after each
+        block. Against a server without execwire's extensions (the reference) the copy is
+        the same but not checked.
+        """
+        return self._loop.run(
+            self._async.download(remote_path, destination, progress=progress, sandbox=sandbox),
+        )
+
+    def upload(
+        self,
+        source: LocalFile,
+        remote_path: RemotePath,
+        *,
+        progress: Progress | None = None,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> int:
+        """Copy `source` (a local path, or a binary file object read from its position to
+        its end) to a remote file of any size; returns the number of bytes.
+
+        The data goes in 1 MiB blocks, several in flight, so memory stays bounded, into a
+        new file beside the target that takes its place only once the server has checked
+        its size and SHA-256 (`ChecksumMismatch` otherwise). Any failure or cancellation
+        leaves the target as it was and no partial file behind. `progress(done, total)` is
+        called as blocks are acknowledged (total None when unknown, e.g. for a pipe).
+        Against a server without execwire's extensions (the reference) the data is
+        streamed the same way but not checked, and ends with `fs/close`.
+        """
+        return self._loop.run(
+            self._async.upload(source, remote_path, progress=progress, sandbox=sandbox),
+        )
+
     def http_request(
         self,
         method: str,
@@ -1099,6 +1212,28 @@ class Executor:
         """
         return self._async.cwd
 
+    def watch(
+        self,
+        path: RemotePath,
+        *,
+        recursive: bool = True,
+        debounce_ms: int | None = None,
+        sandbox: models.FileSystemSandboxContext | None = None,
+    ) -> Iterator[FileChange]:
+        """The changes below a remote file or directory, as they happen: `async for change
+        in executor.watch(path)`. Leaving the loop stops the watch; a lost connection ends
+        it with `TransportError` (see `execwire.watch`).
+        """
+        return self._loop.iterate(
+            self._loop.call(
+                self._async.watch,
+                path,
+                recursive=recursive,
+                debounce_ms=debounce_ms,
+                sandbox=sandbox,
+            ),
+        )
+
     def spawn(
         self,
         argv: Sequence[str],
@@ -1138,12 +1273,21 @@ class Executor:
     def attach(self, process_id: str, *, after_seq: int = 0) -> ExecSession:
         """A session for a process of this server session that this executor did not
         start (e.g. after `resume_session_id`); its output after `after_seq` is replayed
-        from what the server retains.
+        from what the server retains (`processes()` tells which seqs it still has). With
+        a server that lists processes, the session's `argv` and `tty` are the process's.
         """
         return ExecSession._wrap(
             self._loop,
             self._loop.run(self._async.attach(process_id, after_seq=after_seq)),
         )
+
+    def processes(self) -> list[models.ProcessInfo]:
+        """The processes of this server session, running or still retained after their
+        exit, in process id order: id, argv, pid, tty, running, exit code, and the seqs of
+        the output still retained (`first_seq` up to `next_seq`). Raises
+        `UnsupportedByServer` for servers without `execwire/listProcesses`.
+        """
+        return self._loop.run(self._async.processes())
 
     def run(
         self,

@@ -40,6 +40,7 @@ from .process_control import ProcessControlHandlers
 from .processes import SpawnRequest
 from .sessions import Session
 from .watch_handlers import WatchHandlers
+from .watches import Watches
 
 if TYPE_CHECKING:
     from .server import ExecServer
@@ -130,6 +131,7 @@ class Connection(ResourceHandlers, ProcessControlHandlers, FileTransferHandlers,
         self._files = FileHandles(server.filesystem_executor)
         self._http = HttpRequests(server.executor_environment, self._outbound.put)
         self._missing = MissingWatches(self._outbound.put)
+        self._watches = Watches(self._outbound.put)
         # Relay streams end on a malformed message (the reference resets them); websocket and
         # stdio peers get an error reply with id -1 and stay connected.
         self._malformed_is_fatal = transport.malformed_is_fatal
@@ -161,6 +163,7 @@ class Connection(ResourceHandlers, ProcessControlHandlers, FileTransferHandlers,
             self._files.close_all()
             self._http.close_all()
             self._missing.close()
+            self._watches.close_all()
             self._outbound.close()
             with contextlib.suppress(asyncio.CancelledError):
                 await writer
@@ -184,7 +187,9 @@ class Connection(ResourceHandlers, ProcessControlHandlers, FileTransferHandlers,
     async def _write_loop(self) -> None:
         # What queued up while the previous write was in progress goes out together
         # (websocket and stdio write a batch with one syscall instead of one per message).
+        idle_trim = self._server.idle_trim
         while (batch := await self._outbound.take_all()) is not None:
+            idle_trim.busy()
             try:
                 await self._transport.send_batch(batch)
             except ConnectionError:
@@ -192,7 +197,9 @@ class Connection(ResourceHandlers, ProcessControlHandlers, FileTransferHandlers,
                 return
 
     async def _dispatch_loop(self, received: asyncio.Queue[bytes | None]) -> None:
+        idle_trim = self._server.idle_trim
         while (raw := await received.get()) is not None:
+            idle_trim.busy()
             if self._session is not None and self._session.attachment is not self:
                 self._abort("session resumed elsewhere")
                 return

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from execwire import jsonrpc
@@ -27,7 +28,19 @@ from .sandbox.runtime import refuse_unenforceable
 if TYPE_CHECKING:
     from .server import ExecServer
 
-__all__ = ["ResourceHandlers"]
+__all__ = ["ResourceHandlers", "filesystem_policy"]
+
+
+def filesystem_policy(
+    sandbox: models.FileSystemSandboxContext | None, environment: Mapping[str, str]
+) -> SandboxPolicy | None:
+    """The policy a file operation runs under; None: directly (no or unrestricted intent,
+    as the reference)."""
+    if sandbox is None:
+        return None
+    refuse_unenforceable(sandbox)
+    policy = resolve(sandbox, purpose="fs", command_cwd=None, environment=environment)
+    return None if policy.unrestricted else policy
 
 
 class ResourceHandlers:
@@ -43,18 +56,7 @@ class ResourceHandlers:
     def _filesystem_policy(
         self, sandbox: models.FileSystemSandboxContext | None
     ) -> SandboxPolicy | None:
-        """The policy a file operation runs under; None: directly (no or unrestricted
-        intent, as the reference)."""
-        if sandbox is None:
-            return None
-        refuse_unenforceable(sandbox)
-        policy = resolve(
-            sandbox,
-            purpose="fs",
-            command_cwd=None,
-            environment=self._server.executor_environment,
-        )
-        return None if policy.unrestricted else policy
+        return filesystem_policy(sandbox, self._server.executor_environment)
 
     async def fs_read_file(self, params: models.FsReadFileParams) -> models.FsReadFileResponse:
         """Read a whole file (as a model; requests are answered by `fs_read_file_reply`)."""

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 
 from execwire.protocol import models
 
-from .errors import INTERNAL_ERROR, RpcError
+from .filesystem import native_path
+from .handlers import filesystem_policy
+from .watches import Watches
 
 if TYPE_CHECKING:
     from .server import ExecServer
@@ -22,11 +24,20 @@ class WatchHandlers:
     """The watches of a connection."""
 
     _server: ExecServer
+    _watches: Watches
 
     async def execwire_watch(self, params: models.WatchParams) -> models.EmptyResponse:
         """Start watching a path."""
-        raise RpcError(INTERNAL_ERROR, "execwire/watch is not implemented yet")
+        await self._watches.watch(
+            params.watch_id,
+            native_path(params.path),
+            recursive=params.recursive,
+            debounce_ms=params.debounce_ms,
+            policy=filesystem_policy(params.sandbox, self._server.executor_environment),
+        )
+        return models.EmptyResponse()
 
     async def execwire_unwatch(self, params: models.UnwatchParams) -> models.EmptyResponse:
         """Stop a watch."""
-        raise RpcError(INTERNAL_ERROR, "execwire/unwatch is not implemented yet")
+        self._watches.unwatch(params.watch_id)
+        return models.EmptyResponse()

@@ -41,6 +41,7 @@ from execwire import (
     pathuri,
 )
 from execwire.protocol import models
+from execwire.protocol.methods import REQUESTS
 from execwire.sync import Executor as SyncExecutor
 from execwire.testing import FaultInjectingConnector
 from execwire.transports import Connector
@@ -451,7 +452,10 @@ async def scenario_output_chunk_size(target: Target, workdir: Path) -> None:
     async with executor:
         extensions = executor.client.server_extensions
         if target.name.startswith("execwire"):
-            assert extensions == models.ExecwireExtensions(output_chunk_bytes=65536, walk_tree=True)
+            everything = sorted(name for name, spec in REQUESTS.items() if spec.extension)
+            assert extensions == models.ExecwireExtensions(
+                output_chunk_bytes=65536, walk_tree=True, methods=everything
+            )
         session = await executor.spawn(["head", "-c", str(1 << 20), "/dev/zero"], cwd=workdir)
         sizes = [len(chunk.data) async for chunk in session.output()]
         assert sum(sizes) == 1 << 20

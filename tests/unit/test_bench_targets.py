@@ -49,6 +49,10 @@ def test_the_issue_targets_are_all_there() -> None:
         "≥ 1.1x reference",
         "≤ 0.5x reference",
         "relay ≥ 150 MB/s",
+        "execwire ≤ 5 ms",
+        "execwire ≥ 300 MB/s",
+        "execwire ≤ 150 MiB",
+        "execwire ≤ 200 MiB",
     }
 
 

@@ -33,7 +33,7 @@ from execwire import (
 )
 from execwire.errors import rpc_error
 from execwire.protocol import models
-from execwire.protocol.methods import NOTIFICATIONS
+from execwire.protocol.methods import NOTIFICATIONS, REQUESTS
 from execwire.request_table import MAX_RESENDS
 from execwire.transports.websocket import _RedactingLogger
 
@@ -441,21 +441,23 @@ async def test_initialize_asks_for_larger_chunks_and_reports_what_was_applied() 
         conn.reply(request, result)
         assert (await conn.receive())["method"] == "initialized"
 
+    everything = sorted(name for name, spec in REQUESTS.items() if spec.extension)
+    asked = {"outputChunkBytes": 65536, "walkTree": True, "methods": everything}
     bulk = ScriptedConnector(
         lambda conn: serve(
-            conn,
-            {"outputChunkBytes": 65536, "walkTree": True},
-            {"outputChunkBytes": 65536, "walkTree": True},
+            conn, asked, {"outputChunkBytes": 65536, "walkTree": True, "methods": ["execwire/resize"]}
         )
     )
     client = await ExecServerClient.open(bulk)
     assert client.server_extensions == models.ExecwireExtensions(
-        output_chunk_bytes=65536, walk_tree=True
+        output_chunk_bytes=65536, walk_tree=True, methods=["execwire/resize"]
     )
+    assert client.internal.has_extension("execwire/resize")
+    assert not client.internal.has_extension("execwire/watch")
     await bulk.finished()
     await client.close()
     reference = ScriptedConnector(
-        lambda conn: serve(conn, {"outputChunkBytes": 8192, "walkTree": True}, None)
+        lambda conn: serve(conn, {**asked, "outputChunkBytes": 8192}, None)
     )
     client = await ExecServerClient.open(reference, options=ClientOptions(output_chunk_bytes=8192))
     assert client.server_extensions is None  # a server without extensions ignores the ask

@@ -5,13 +5,36 @@
     execwire fs put  --url ws://... ./local.txt /srv/remote.txt     (`-` reads stdin)
     execwire fs ls   --url ws://... /srv
     execwire fs stat --url ws://... /srv/remote.txt
+    execwire fs watch --url ws://... /srv          (changes as they happen; --json for scripts)
     execwire run --url http://registry:8700 --environment dev -- uname -a    (through a relay)
     execwire run --url ws://... --sandbox workspace-write --deny '**/.env' -- make
+    tar c src | execwire run --url ws://... -- tar x -C /srv       (stdin is forwarded)
+    execwire shell --url ws://...                                  (an interactive shell)
+    execwire run -t --url ws://... -- htop                         (a program under a PTY)
+    export $(execwire run --detach --url ws://... -- make)         (start, do not wait)
+    execwire ps --url ws://...                   (the session of $EXECWIRE_SESSION)
+    execwire attach --url ws://... --after-seq 0 PROCESS_ID
 
 `run` streams output live (remote stdout to stdout, stderr to stderr, a PTY to stdout) and
 exits with the remote exit code; Ctrl-C interrupts the remote process, a second Ctrl-C
-kills it. The URL may come from `EXECWIRE_URL`. A bearer token is read from `--token-file`
-or the environment variable `EXECWIRE_TOKEN`; there is deliberately no option to pass it on
+kills it. Its stdin, when not a terminal, is forwarded to the command in bounded chunks,
+then closed, so `cat`, `wc` or `tar x` end (`-n` forwards nothing; a server without the
+execwire extensions, such as the reference, gets no stdin).
+
+`shell` (and `run -t` from a terminal) is an interactive session under a remote PTY, as
+ssh gives one: the local terminal is in raw mode (every key, Ctrl-C included, goes to the
+remote side), its window size is followed, the terminal is restored however the session
+ends, and the exit status is the remote one. `shell` runs the server's shell as a login
+shell unless a program is given after `--`.
+
+`run --detach` starts a command and exits, printing `EXECWIRE_SESSION=...` and
+`EXECWIRE_PROCESS=...`. `ps` lists the processes of a session (`--json` for a JSON list),
+`attach` streams one's output from a seq until it exits, with its exit status (Ctrl-C
+detaches). Both resume the session of `--session` or `$EXECWIRE_SESSION`; the server keeps
+a detached session for a while (80 s by default), then kills its processes.
+
+The URL may come from `EXECWIRE_URL`. A bearer token is read from `--token-file` or the
+environment variable `EXECWIRE_TOKEN`; there is deliberately no option to pass it on
 the command line, where other users could read it in the process list. With `--environment`
 (or `EXECWIRE_ENVIRONMENT`) the URL names a relay registry and the connection goes through
 its rendezvous, end-to-end encrypted; the token is then the registry's bearer token.
@@ -44,7 +67,9 @@ from .common import (
     read_token,
 )
 from .files import add_fs_commands
-from .run import SANDBOX_DENIED_HINT, add_run_command, sandbox_mode
+from .processes import add_process_commands
+from .run import SANDBOX_DENIED_HINT, add_run_command, add_shell_command, sandbox_mode
+from .watch import add_watch_command
 
 __all__ = ["SANDBOX_DENIED_HINT", "main"]
 
@@ -56,12 +81,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     add_run_command(commands, connection)
-    add_fs_commands(commands, connection)
+    add_shell_command(commands, connection)
+    add_process_commands(commands, connection)
+    fs_commands = add_fs_commands(commands, connection)
+    add_watch_command(fs_commands, connection)
     return parser
 
 
 async def _main(options: argparse.Namespace) -> int:
     token = read_token(options.token_file)
+    resume = getattr(options, "session", None)  # `--session` of ps and attach
     if options.environment:
         if token is None:
             print(
@@ -69,9 +98,11 @@ async def _main(options: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
-        connecting = Executor.connect_relay(options.url, options.environment, token=token)
+        connecting = Executor.connect_relay(
+            options.url, options.environment, token=token, resume_session_id=resume
+        )
     else:
-        connecting = Executor.connect_websocket(options.url, token=token)
+        connecting = Executor.connect_websocket(options.url, token=token, resume_session_id=resume)
     async with await connecting as executor:
         code: int = await options.handler(executor, options)
         return code
