@@ -15,10 +15,17 @@ it, they take turns on the GIL anyway).
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
+import gc
 import platform
+from collections.abc import Callable
+from typing import Final
 
-__all__ = ["DEFAULT_RETAIN_MIB", "retain_freed_memory"]
+__all__ = ["DEFAULT_RETAIN_MIB", "IDLE_TRIM_SECONDS", "IdleTrim", "retain_freed_memory"]
+
+IDLE_TRIM_SECONDS: Final = 5.0
+"""A server without traffic for this long gives its freed heap back to the system."""
 
 DEFAULT_RETAIN_MIB = 256
 """Free heap memory kept for reuse before glibc hands it back (roughly four 64 MiB
@@ -52,3 +59,52 @@ def retain_freed_memory(retain_mib: int) -> bool:
     mmap_set: int = mallopt(_M_MMAP_MAX, 0)
     arenas_set: int = mallopt(_M_ARENA_MAX, 1)
     return mmap_set == 1 and arenas_set == 1
+
+
+def _malloc_trim() -> Callable[[], object] | None:
+    if platform.system() != "Linux":
+        return None
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return lambda: trim(0)
+
+
+class IdleTrim:
+    """Trim when idle, keep while busy: the retention above saves page faults between the
+    messages of a transfer, but an idle server should not sit on hundreds of MiB.
+
+    `busy()` (one attribute store) marks traffic; `run()` checks every `idle_seconds` and,
+    after a whole quiet period following traffic, collects cycles and hands free heap
+    pages back (glibc ``malloc_trim``, in a thread: it can take milliseconds).
+    """
+
+    __slots__ = ("_idle_seconds", "_recent", "_trim", "_trimmed")
+
+    def __init__(self, idle_seconds: float = IDLE_TRIM_SECONDS) -> None:
+        self._idle_seconds = idle_seconds
+        self._recent = False
+        self._trimmed = True
+        self._trim = _malloc_trim()
+
+    def busy(self) -> None:
+        """There was traffic."""
+        self._recent = True
+        self._trimmed = False
+
+    async def run(self) -> None:
+        """Trim after each quiet period that follows traffic, until cancelled."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(self._idle_seconds)
+            if self._recent:
+                self._recent = False
+                continue
+            if not self._trimmed:
+                self._trimmed = True
+                gc.collect()
+                if self._trim is not None:
+                    await loop.run_in_executor(None, self._trim)

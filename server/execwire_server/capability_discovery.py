@@ -32,8 +32,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
-
 from execwire.pathuri import from_native_path
 from execwire.protocol import models
 
@@ -356,11 +354,22 @@ def _frontmatter(path: Path) -> dict[str, Any] | None:
     for index, line in enumerate(lines[1:], start=1):
         if line.strip() == "---":
             try:
-                value = yaml.safe_load("\n".join(lines[1:index]))
-            except yaml.YAMLError:
+                value = _load_yaml("\n".join(lines[1:index]))
+            except ValueError:
                 return None
             return value if isinstance(value, dict) else None
     return None
+
+
+def _load_yaml(text: str) -> object:
+    """A YAML document's value; ValueError when it is not YAML. PyYAML is loaded here, on
+    the first skill read: a server that never discovers skills never loads it."""
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ValueError(str(error)) from None
 
 
 def _agent_metadata(
@@ -370,8 +379,8 @@ def _agent_metadata(
     decodable, as the reference leaves them)."""
     try:
         with open(skill_directory / "agents" / "openai.yaml", encoding="utf-8") as file:
-            document = yaml.safe_load(file.read(MAX_SKILL_BYTES))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            document = _load_yaml(file.read(MAX_SKILL_BYTES))
+    except (OSError, ValueError):
         return None, None
     if not isinstance(document, dict):
         return None, None

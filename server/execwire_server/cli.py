@@ -21,21 +21,27 @@ import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from execwire.listen_address import parse_ip_and_port
 
 from .allocator import DEFAULT_RETAIN_MIB, retain_freed_memory
 from .collector import quiet_garbage_collector
 from .logs import configure_logging
-from .remote import DEFAULT_STREAM_IDLE_TIMEOUT, RegistryClient, RemoteExecutor
 from .server import ExecServer
 from .sessions import DETACHED_SESSION_TTL_SECONDS, EXITED_PROCESS_RETENTION_SECONDS
 from .transports import DEFAULT_MAX_MESSAGE_BYTES, serve_stdio, serve_websocket
+
+if TYPE_CHECKING:
+    from .remote import RegistryClient
 
 __all__ = ["ListenUrl", "main", "parse_listen_url"]
 
 TOKEN_ENVIRONMENT_VARIABLES = ("EXECWIRE_CONNECTION_TOKEN", "CODEX_EXEC_SERVER_CONNECTION_TOKEN")
 REGISTRATION_TOKEN_VARIABLE = "EXECWIRE_REGISTRATION_TOKEN"
+STREAM_IDLE_TIMEOUT = 600.0
+"""Default of --stream-idle-timeout. Remote mode (the relay, Noise, the registry client) is
+imported only when asked for: a local listener starts smaller without it."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +149,7 @@ def _parser() -> argparse.ArgumentParser:
     remote.add_argument(
         "--stream-idle-timeout",
         type=float,
-        default=DEFAULT_STREAM_IDLE_TIMEOUT,
+        default=STREAM_IDLE_TIMEOUT,
         metavar="SECONDS",
         help="detach a relay stream's session after this long without a frame (default %(default)s; 0 disables)",
     )
@@ -151,6 +157,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _remote_registry(args: argparse.Namespace) -> RegistryClient:
+    from .remote import RegistryClient
+
     if not args.environment_id:
         raise ValueError("--remote requires --environment-id")
     if args.registration_bearer_stdin:
@@ -179,6 +187,8 @@ def _server_and_stop_event(args: argparse.Namespace) -> tuple[ExecServer, asynci
 
 
 async def _run_remote(args: argparse.Namespace, registry: RegistryClient) -> int:
+    from .remote import RemoteExecutor
+
     exec_server, stop = _server_and_stop_event(args)
     idle = args.stream_idle_timeout if args.stream_idle_timeout > 0 else None
     executor = RemoteExecutor(exec_server, registry, stream_idle_timeout=idle)

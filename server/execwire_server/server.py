@@ -11,6 +11,7 @@ from typing import Final
 
 from execwire.protocol import models
 
+from .allocator import IdleTrim
 from .connection import Connection, Transport
 from .environment import describe_host, tool_directory
 from .filesystem import FileSystem
@@ -51,11 +52,16 @@ class ExecServer:
         self.installed_capabilities: models.CapabilitiesDiscoverV2Response | None = None
         """`capabilities/discoverV2`'s answer, found at its first call and kept."""
         self._connections: set[asyncio.Task[None]] = set()
+        self.idle_trim = IdleTrim()
+        """Marked busy by traffic; gives freed memory back when the server goes quiet."""
+        self._idle_trim_task: asyncio.Task[None] | None = None
 
     async def serve_connection(self, transport: Transport) -> None:
         """Serve one connection until it ends."""
         task = asyncio.current_task()
         assert task is not None
+        if self._idle_trim_task is None:
+            self._idle_trim_task = asyncio.create_task(self.idle_trim.run(), name="execwire idle trim")
         self._connections.add(task)
         try:
             await Connection(self, transport).run()
@@ -64,6 +70,8 @@ class ExecServer:
 
     async def shutdown(self) -> None:
         """End every connection and kill every session's processes."""
+        if self._idle_trim_task is not None:
+            self._idle_trim_task.cancel()
         for task in list(self._connections):
             task.cancel()
         for task in list(self._connections):
