@@ -25,8 +25,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
 import orjson
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
 from execwire.registry_client import (
     Registration,
@@ -39,6 +37,9 @@ from execwire.relay.frames import MAX_FRAME_LEN
 from execwire.relay.framing import MAX_MESSAGE_LEN
 from execwire.relay.noise import NoiseIdentity
 from execwire.relay.stream import BULK_WINDOW_BYTES, StreamConfig
+from execwire.transports.binary_websocket import BinaryWebSocket, TextMessage, connect_binary
+from execwire.transports.websocket import WebSocketClosed
+from execwire.transports.websocket_dial import DialError, UpgradeRefused
 from execwire_server.executor_mux import (
     Action,
     CancelValidation,
@@ -70,15 +71,15 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# websockets logs each request line at debug level, query included, and the rendezvous URL's
-# query is a signed credential: its protocol log stays at INFO even when debugging.
+# picows's log of the rendezvous socket: never the raw handshake nor the URL's query, which
+# is a signed credential (see execwire.transports.websocket_dial.picows_logger).
 _websocket_logger = logging.getLogger(f"{__name__}.websocket")
-_websocket_logger.setLevel(logging.INFO)
 
 CONNECT_TIMEOUT: Final = 10.0
 KEEPALIVE_INTERVAL: Final = 30.0
 PONG_TIMEOUT: Final = 60.0
 WRITE_TIMEOUT: Final = 60.0
+CLOSE_TIMEOUT: Final = 5.0
 BACKOFF_INITIAL: Final = 1.0
 BACKOFF_MAX: Final = 30.0
 STABLE_SESSION: Final = 30.0
@@ -176,7 +177,7 @@ class RelaySocket:
     def __init__(
         self,
         exec_server: ExecServer,
-        ws: ClientConnection,
+        ws: BinaryWebSocket,
         registration: Registration,
         registry: RegistryClient,
         identity: NoiseIdentity,
@@ -240,15 +241,12 @@ class RelaySocket:
     # -- loops -----------------------------------------------------------------------------
 
     async def _read_loop(self) -> str:
-        try:
-            async for message in self._ws:
-                if isinstance(message, str):
-                    logger.debug("dropping a text message on the relay socket")
-                    continue
-                self._apply(self._mux.receive(message, self._loop.time()))
-        except ConnectionClosed:
-            return "read_error"
-        return "peer_close"
+        while (message := await self._ws.receive()) is not None:
+            if isinstance(message, TextMessage):
+                logger.debug("dropping a text message on the relay socket")
+                continue
+            self._apply(self._mux.receive(message, self._loop.time()))
+        return "peer_close" if self._ws.closed_cleanly else "read_error"
 
     async def _write_loop(self) -> str:
         while True:
@@ -261,7 +259,7 @@ class RelaySocket:
             try:
                 async with asyncio.timeout(WRITE_TIMEOUT):
                     await self._ws.send(frame)
-            except (ConnectionClosed, TimeoutError):
+            except (WebSocketClosed, TimeoutError):
                 return "write_error"
 
     async def _timer_loop(self) -> str:
@@ -419,22 +417,20 @@ class RemoteExecutor:
             started = loop.time()
             reregister = False
             try:
-                ws = await connect(
+                ws = await connect_binary(
                     registration.url,
-                    max_size=MAX_FRAME_LEN,
-                    compression=None,
+                    max_message_bytes=MAX_FRAME_LEN,
                     open_timeout=CONNECT_TIMEOUT,
                     ping_interval=KEEPALIVE_INTERVAL,
                     ping_timeout=PONG_TIMEOUT,
-                    close_timeout=5,
+                    close_timeout=CLOSE_TIMEOUT,
                     logger=_websocket_logger,
                 )
-            except InvalidStatus as error:
-                status = error.response.status_code
-                reregister = status in REREGISTER_STATUSES
-                logger.warning("rendezvous refused the executor socket (HTTP %d)", status)
-            except (OSError, TimeoutError, WebSocketException) as error:
-                logger.warning("could not reach the rendezvous (%s)", type(error).__name__)
+            except UpgradeRefused as error:
+                reregister = error.status in REREGISTER_STATUSES
+                logger.warning("rendezvous refused the executor socket (HTTP %d)", error.status)
+            except DialError as error:
+                logger.warning("could not reach the rendezvous (%s)", type(error.cause).__name__)
             else:
                 logger.info("connected to rendezvous %s", redact_url(registration.url))
                 relay = RelaySocket(

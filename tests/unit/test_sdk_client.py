@@ -35,7 +35,7 @@ from execwire.errors import rpc_error
 from execwire.protocol import models
 from execwire.protocol.methods import NOTIFICATIONS, REQUESTS
 from execwire.request_table import MAX_RESENDS
-from execwire.transports.websocket import _RedactingLogger
+from execwire.transports.websocket_dial import _RedactingLogger
 
 SESSION = "0b6c2f7e-4d0e-4d7a-9d55-0c1b8c7d2a11"
 FAST = ReconnectPolicy(timeout=10.0, initial_delay=0.001, max_delay=0.01)

@@ -18,7 +18,7 @@ import pytest
 from picows import WSCloseCode, WSMsgType
 from picows.picows import _make_test_ws_frame
 
-from execwire.transports import websocket
+from execwire.transports import websocket, websocket_dial
 from execwire.transports.websocket import (
     INBOX_HIGH,
     INBOX_LOW,
@@ -26,6 +26,7 @@ from execwire.transports.websocket import (
     picows_logger,
     utf8_fragments,
 )
+from execwire_server.allocator import IdleTrim
 from execwire_server.connection import Connection, _Outbound
 from execwire_server.transports import FRAGMENT_BYTES, WebSocketTransport, _frame_header
 
@@ -329,7 +330,9 @@ class RecordingTransport:
 
 async def test_concurrent_producers_keep_their_order_through_the_write_loop() -> None:
     transport = RecordingTransport()
-    server: Any = SimpleNamespace(concurrent_requests=1, filesystem_executor=None, executor_environment={})
+    server: Any = SimpleNamespace(
+        concurrent_requests=1, filesystem_executor=None, executor_environment={}, idle_trim=IdleTrim()
+    )
     connection = Connection(server, transport)
     writer = asyncio.create_task(connection._write_loop())
 
@@ -394,7 +397,7 @@ def test_the_system_proxy_is_chosen_as_websockets_chooses_it(
             monkeypatch.delenv(name)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
-    assert websocket._proxy_for(secure, "example.com", 443 if secure else 80) == expected
+    assert websocket_dial._proxy_for(secure, "example.com", 443 if secure else 80) == expected
 
 
 @pytest.mark.skipif(sys.platform in ("darwin", "win32"), reason="urllib reads system settings there")
@@ -418,4 +421,4 @@ def test_proxy_variables_are_read_as_urllib_reads_them(monkeypatch: pytest.Monke
             for scheme, value in urllib.request.getproxies_environment().items()
             if f"{scheme}_proxy" in names
         }
-        assert websocket._proxy_environment() == expected
+        assert websocket_dial._proxy_environment() == expected

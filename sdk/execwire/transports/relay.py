@@ -26,9 +26,6 @@ import logging
 import random
 from typing import Final
 
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
-
 from ..errors import AuthenticationError, MessageTooLarge, TransportError
 from ..registry_client import (
     ConnectBundle,
@@ -42,6 +39,9 @@ from ..relay.frames import MAX_FRAME_LEN, InvalidFrame, frame_for_stream
 from ..relay.framing import MAX_MESSAGE_LEN
 from ..relay.noise import NoiseIdentity
 from ..relay.stream import BULK_WINDOW_BYTES, HarnessHandshake, RelayStream, StreamConfig
+from .binary_websocket import BinaryWebSocket, TextMessage, connect_binary
+from .websocket import WebSocketClosed
+from .websocket_dial import DialError, InvalidURL, UpgradeRefused
 
 __all__ = ["RelayConnector", "RelayTransport"]
 
@@ -59,17 +59,15 @@ HANDSHAKE_RETRY_DELAY: Final = 0.05
 and each one is jittered (x0.5 to x1.5) so that refused harnesses do not return in step."""
 HANDSHAKE_RETRY_MAX_DELAY: Final = 2.0
 
-# websockets logs the request line at debug level; the rendezvous URL's query is a signed
-# credential, so its protocol log stays at INFO.
+# picows's log of the rendezvous socket (never the URL's query: it is a signed credential).
 _websocket_logger = logging.getLogger("execwire.transports.relay.websocket")
-_websocket_logger.setLevel(logging.INFO)
 _log = logging.getLogger("execwire.transports.relay")
 
 
 class RelayTransport:
     """One virtual stream on one physical rendezvous connection."""
 
-    def __init__(self, connection: ClientConnection, stream: RelayStream) -> None:
+    def __init__(self, connection: BinaryWebSocket, stream: RelayStream) -> None:
         self._connection = connection
         self._stream = stream
         self._messages: asyncio.Queue[bytes | None] = asyncio.Queue()
@@ -111,7 +109,7 @@ class RelayTransport:
         if not self._ended and not self._stream.closed:
             # Tell the executor at once (the reference harness does not, and leaves the
             # session attached until the rendezvous notices the socket went away).
-            with contextlib.suppress(ConnectionClosed, RelayProtocolError):
+            with contextlib.suppress(WebSocketClosed, RelayProtocolError):
                 await self._connection.send(self._stream.reset_frame())
         self._end()
         await self._connection.close()
@@ -121,9 +119,7 @@ class RelayTransport:
 
     def abort(self) -> None:
         self._end()
-        transport = self._connection.transport
-        if transport is not None:
-            transport.abort()
+        self._connection.abort()
 
     def _end(self) -> None:
         if not self._ended:
@@ -136,15 +132,15 @@ class RelayTransport:
         try:
             for frame in frames:
                 await self._connection.send(frame)
-        except ConnectionClosed:
+        except WebSocketClosed:
             self._end()
             raise TransportError("relay connection closed") from None
 
     async def _read_loop(self) -> None:
         loop = asyncio.get_running_loop()
         try:
-            async for raw in self._connection:
-                if isinstance(raw, str):
+            while (raw := await self._connection.receive()) is not None:
+                if isinstance(raw, TextMessage):
                     return  # the protocol carries frames in binary messages only
                 frame = frame_for_stream(raw, self._stream.stream_id)
                 if frame is None:
@@ -156,7 +152,7 @@ class RelayTransport:
                 if self._stream.queued_bytes <= SEND_HIGH_WATER:
                     self._drained.set()
                 self._wake.set()
-        except (ConnectionClosed, TransportError, InvalidFrame, StreamReset, RelayProtocolError):
+        except (TransportError, InvalidFrame, StreamReset, RelayProtocolError):
             pass
         finally:
             self._end()
@@ -252,17 +248,16 @@ class RelayConnector:
         for attempt in range(2):
             bundle = await self._bundle()
             try:
-                connection = await connect(
+                connection = await connect_binary(
                     bundle.url,
-                    compression=None,  # frames carry ciphertext, which does not compress
-                    max_size=MAX_FRAME_LEN,
+                    max_message_bytes=MAX_FRAME_LEN,
                     open_timeout=self._open_timeout,
                     ping_interval=PING_INTERVAL,
                     ping_timeout=PING_TIMEOUT,
                     logger=_websocket_logger,
                 )
-            except InvalidStatus as error:
-                status = error.response.status_code
+            except UpgradeRefused as error:
+                status = error.status
                 if status == 401 and attempt == 0:
                     continue
                 if status in (401, 403):
@@ -270,10 +265,12 @@ class RelayConnector:
                         f"the rendezvous refused the connection with HTTP {status}"
                     ) from None
                 raise TransportError(f"the rendezvous answered with HTTP {status}") from None
-            except InvalidURI:
+            except InvalidURL:
                 raise TransportError("the registry returned an invalid rendezvous URL") from None
-            except (OSError, TimeoutError, InvalidHandshake) as error:
-                raise TransportError(f"cannot reach the rendezvous: {type(error).__name__}") from None
+            except DialError as error:
+                raise TransportError(
+                    f"cannot reach the rendezvous: {type(error.cause).__name__}"
+                ) from None
             break
         else:  # pragma: no cover - the loop always breaks or raises
             raise TransportError("cannot reach the rendezvous")
@@ -293,7 +290,7 @@ class RelayConnector:
             await connection.close()
             if isinstance(error, TimeoutError):
                 raise TransportError("the executor did not answer the Noise handshake") from None
-            if isinstance(error, ConnectionClosed):
+            if isinstance(error, WebSocketClosed):
                 raise TransportError("the rendezvous closed the connection") from None
             raise
         return RelayTransport(connection, stream)
@@ -315,11 +312,11 @@ class _HandshakeRefused(TransportError):
     """The executor answered the handshake with a Reset (busy, cooling down, or refusing)."""
 
 
-async def _handshake(connection: ClientConnection, handshake: HarnessHandshake) -> RelayStream:
+async def _handshake(connection: BinaryWebSocket, handshake: HarnessHandshake) -> RelayStream:
     """Read frames until the executor's msg2 completes the handshake."""
     loop = asyncio.get_running_loop()
-    async for raw in connection:
-        if isinstance(raw, str):
+    while (raw := await connection.receive()) is not None:
+        if isinstance(raw, TextMessage):
             raise TransportError("the rendezvous sent a text message")
         try:
             frame = frame_for_stream(raw, handshake.stream_id)
@@ -332,5 +329,6 @@ async def _handshake(connection: ClientConnection, handshake: HarnessHandshake) 
             raise TransportError(f"relay handshake failed: {error}") from None
         if stream is not None:
             return stream
+    if not connection.closed_cleanly:  # lost, or closed with an error code
+        raise TransportError("the rendezvous closed the connection")
     raise TransportError("the rendezvous closed the connection during the handshake")
-

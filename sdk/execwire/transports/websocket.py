@@ -2,7 +2,8 @@
 
 `WebSocketEndpoint` turns picows's frame callbacks into whole messages (fragments assembled
 once, a size limit, flow control both ways, keepalive pings, the closing handshake); the
-SDK's `WebSocketTransport` and the exec-server's listener are built on it.
+SDK's `WebSocketTransport`, the exec-server's listener and the relay's binary connections
+(`binary_websocket`) are built on it; `websocket_dial.dial` opens the client ones.
 """
 
 from __future__ import annotations
@@ -12,27 +13,17 @@ import io
 import logging
 import os
 import sys
-import urllib.request
 from collections import deque
-from typing import Any, Final
+from typing import Final
 
-from picows import (
-    WSCloseCode,
-    WSError,
-    WSFrame,
-    WSInvalidStatusError,
-    WSInvalidURL,
-    WSListener,
-    WSMsgType,
-    WSTransport,
-    ws_connect,
-)
-from picows.url import parse_url
+from picows import WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport
 
 from ..errors import AuthenticationError, MessageTooLarge, TransportError
 from ..jsonrpc import FileReply, FileReplyDecoder
+from .websocket_dial import DialError, InvalidURL, UpgradeRefused, dial, picows_logger
 
 __all__ = [
+    "WebSocketClosed",
     "WebSocketConnector",
     "WebSocketEndpoint",
     "WebSocketTransport",
@@ -65,30 +56,6 @@ FILE_REPLY_MIN_BYTES: Final = 1 << 20
 _log = logging.getLogger("execwire.transports.websocket")
 
 
-class _RedactingLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
-    """The logger handed to picows: the bearer token must never reach a log line.
-
-    picows dumps raw handshakes (the Authorization header included) below DEBUG, at its
-    own level 9: those records are dropped, and reporting that level as disabled keeps
-    picows from even formatting them. Header-style records have their value redacted.
-    """
-
-    def isEnabledFor(self, level: int) -> bool:
-        return level >= logging.DEBUG and self.logger.isEnabledFor(level)
-
-    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
-        if level < logging.DEBUG:
-            return
-        if len(args) >= 2 and isinstance(args[0], str) and args[0].lower() == "authorization":
-            args = (args[0], "<redacted>", *args[2:])
-        super().log(level, msg, *args, **kwargs)
-
-
-def picows_logger(logger: logging.Logger) -> logging.LoggerAdapter:  # type: ignore[type-arg]
-    """`logger` as picows should get it: no raw handshakes, no Authorization values."""
-    return _RedactingLogger(logger, {})
-
-
 def utf8_fragments(message: bytes, limit: int = FRAGMENT_BYTES) -> list[memoryview]:
     """Slices of at most `limit` bytes, never splitting a UTF-8 sequence (so a peer that
     decodes each fragment on its own is fine too)."""
@@ -105,6 +72,10 @@ def utf8_fragments(message: bytes, limit: int = FRAGMENT_BYTES) -> list[memoryvi
     return pieces
 
 
+class WebSocketClosed(TransportError):
+    """A message could not be sent: the websocket connection is closing or gone."""
+
+
 class WebSocketEndpoint(WSListener):
     """Whole messages over one picows connection (either side).
 
@@ -119,7 +90,8 @@ class WebSocketEndpoint(WSListener):
     `jsonrpc.FileReplyDecoder`; any other shape is assembled as usual).
 
     Sending is up to subclasses; `_drain()` gives them back-pressure (wait while the
-    socket transport holds more than `write_limit` bytes).
+    socket transport holds more than `write_limit` bytes). `close_timeout` (default
+    CLOSE_TIMEOUT) bounds the wait for the peer's answer to a closing handshake.
     """
 
     def __init__(
@@ -129,6 +101,7 @@ class WebSocketEndpoint(WSListener):
         ping_interval: float | None,
         ping_timeout: float,
         write_limit: int = WRITE_LIMIT,
+        close_timeout: float | None = None,
         decode_file_replies: bool = False,
     ) -> None:
         super().__init__()
@@ -138,6 +111,7 @@ class WebSocketEndpoint(WSListener):
         self._ping_interval = ping_interval
         self._ping_timeout = ping_timeout
         self._write_limit = write_limit
+        self._close_timeout = close_timeout
         self._inbox: deque[bytes | FileReply] = deque()
         self._inbox_waiter: asyncio.Future[None] | None = None
         self._reading_paused = False
@@ -325,14 +299,15 @@ class WebSocketEndpoint(WSListener):
 
         Closing the socket at once would reset the connection if the peer's data is still
         unread, and a reset can destroy the close frame before the peer reads it. So the
-        peer's close frame is awaited (data before it is discarded), for CLOSE_TIMEOUT."""
+        peer's close frame is awaited (data before it is discarded), for `close_timeout`."""
         self._end()
         ws = self._ws
         if ws is None or ws.is_disconnected or ws.underlying_transport.is_closing():
             return
         if not ws.is_close_frame_sent:
             ws.send_close(code, reason)
-            self._close_timer = self._loop.call_later(CLOSE_TIMEOUT, ws.disconnect, False)
+            timeout = CLOSE_TIMEOUT if self._close_timeout is None else self._close_timeout
+            self._close_timer = self._loop.call_later(timeout, ws.disconnect, False)
         if self._reading_paused:  # the answer must be read
             self._reading_paused = False
             ws.underlying_transport.resume_reading()
@@ -382,6 +357,15 @@ class WebSocketEndpoint(WSListener):
         if ws.underlying_transport.is_closing():
             return None
         return ws
+
+    def _transport_for_sending(self) -> WSTransport:
+        ws = self._open_transport()
+        if ws is None:
+            raise self._closed_error()
+        return ws
+
+    def _closed_error(self) -> WebSocketClosed:
+        return WebSocketClosed(f"websocket closed: {self._close_description()}")
 
     async def _drain(self) -> bool:
         """Wait while the socket's write buffer is over the high-water mark.
@@ -443,15 +427,6 @@ class WebSocketTransport(WebSocketEndpoint):
                 if not await self._drain():
                     raise self._closed_error()
 
-    def _transport_for_sending(self) -> WSTransport:
-        ws = self._open_transport()
-        if ws is None:
-            raise self._closed_error()
-        return ws
-
-    def _closed_error(self) -> TransportError:
-        return TransportError(f"websocket closed: {self._close_description()}")
-
     async def close(self) -> None:
         """Closing handshake (code 1000); returns once the connection has ended (at most
         CLOSE_TIMEOUT later: then it is dropped)."""
@@ -459,47 +434,6 @@ class WebSocketTransport(WebSocketEndpoint):
         self._inbox.clear()
         if self._ws is not None:
             await self._disconnected.wait()
-
-
-_PROXY_SCHEMES: Final = ("ws", "wss", "socks", "https", "http", "no")
-_SYSTEM_PROXY_SETTINGS: Final = sys.platform in ("darwin", "win32")
-
-
-def _proxy_environment() -> dict[str, str]:
-    """The `<scheme>_proxy` variables `_proxy_for` consults, as urllib reads them (the lower
-    case name wins, and an empty one unsets) but looked up by name: urllib scans the whole
-    environment twice, about 90 µs per connection."""
-    environ = os.environ
-    # In a CGI script HTTP_PROXY may come from a request header ("httpoxy").
-    cgi = "REQUEST_METHOD" in environ
-    proxies: dict[str, str] = {}
-    for scheme in _PROXY_SCHEMES:
-        value = environ.get(f"{scheme}_proxy")
-        if value is None and not (cgi and scheme == "http"):
-            value = environ.get(f"{scheme.upper()}_PROXY")
-        if value:
-            proxies[scheme] = value
-    return proxies
-
-
-def _proxy_for(secure: bool, host: str, port: int) -> str | None:
-    """The system proxy for this URL, chosen as websockets does (a SOCKS proxy first)."""
-    if _SYSTEM_PROXY_SETTINGS:  # urllib also reads the system's proxy settings there
-        if urllib.request.proxy_bypass(f"{host}:{port}"):
-            return None
-        proxies = urllib.request.getproxies()
-    else:
-        proxies = _proxy_environment()
-        # Public in urllib.request, but missing from typeshed.
-        if urllib.request.proxy_bypass_environment(f"{host}:{port}", proxies):  # type: ignore[attr-defined]
-            return None
-    for scheme in ("wss", "socks", "https") if secure else ("ws", "socks", "https", "http"):
-        proxy = proxies.get(scheme)
-        if proxy is not None:
-            if scheme == "socks" and proxy.startswith("http://"):
-                proxy = "socks5h://" + proxy[len("http://") :]
-            return proxy
-    return None
 
 
 class WebSocketConnector:
@@ -536,39 +470,28 @@ class WebSocketConnector:
         return True
 
     async def connect(self) -> WebSocketTransport:
-        try:
-            parsed = parse_url(self._url)
-        except (WSInvalidURL, ValueError) as error:
-            raise TransportError(f"invalid websocket URL: {error}") from None
         headers = {"Authorization": f"Bearer {self.__token}"} if self.__token is not None else {}
-        transport = WebSocketTransport(self._max_message_bytes)
         try:
-            async with asyncio.timeout(self._open_timeout):
-                await ws_connect(
-                    lambda: transport,
-                    self._url,
-                    extra_headers=headers,
-                    # Also bounds the handshake if this wait is cancelled: picows then
-                    # drops the half-open connection itself.
-                    websocket_handshake_timeout=self._open_timeout,
-                    logger_name=picows_logger(_log),
-                    enable_auto_ping=False,  # our keepalive: ping every 20 s, 60 s for the pong
-                    enable_auto_pong=True,
-                    max_frame_size=transport.max_frame_size,
-                    read_buffer_init_size=256 << 10,
-                    proxy=_proxy_for(parsed.is_secure, parsed.host, parsed.port),
-                )
-        except WSInvalidStatusError as error:
-            status = int(error.response.status) if error.response is not None else 0
-            if status in (401, 403):
+            return await dial(
+                WebSocketTransport(self._max_message_bytes),
+                self._url,
+                headers=headers,
+                open_timeout=self._open_timeout,
+                logger=_log,
+            )
+        except InvalidURL as error:
+            raise TransportError(f"invalid websocket URL: {error.cause}") from None
+        except UpgradeRefused as error:
+            if error.status in (401, 403):
                 raise AuthenticationError(
-                    f"{self._url} refused the connection with HTTP {status}"
+                    f"{self._url} refused the connection with HTTP {error.status}"
                     + (" (no token given)" if self.__token is None else " (check the token)")
                 ) from None
-            raise TransportError(f"{self._url} answered the upgrade with HTTP {status}") from None
-        except (OSError, TimeoutError, WSError) as error:
-            raise TransportError(f"cannot connect to {self._url}: {error}") from None
-        return transport
+            raise TransportError(
+                f"{self._url} answered the upgrade with HTTP {error.status}"
+            ) from None
+        except DialError as error:
+            raise TransportError(f"cannot connect to {self._url}: {error.cause}") from None
 
     async def aclose(self) -> None:
         return None
