@@ -422,6 +422,7 @@ class Connection(ResourceHandlers, ProcessControlHandlers, FileTransferHandlers,
             pipe_stdin=params.pipe_stdin,
             arg0=params.arg0,
             sandbox=sandbox,
+            cage=self._server.new_cage(),
         )
         try:
             session.start_process(params.process_id, request)

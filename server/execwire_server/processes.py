@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Final, Protocol
 import orjson
 import pybase64
 
+from .containment import Cage
 from .errors import INTERNAL_ERROR, RpcError, io_error_message
 from .output_buffer import OutputBuffer, Stream
 from .sandbox.denial import DenialScanner, is_denial
@@ -80,6 +81,8 @@ class SpawnRequest:
     arg0: str | None
     sandbox: WrappedCommand | None = None
     """The sandbox to run `argv` in (its launcher applies `arg0`); None: unsandboxed."""
+    cage: Cage | None = None
+    """The cgroup the process is born in (see `containment`); None: process group only."""
 
 
 def _acquire_controlling_terminal() -> None:  # pragma: no cover - runs in the child
@@ -124,6 +127,7 @@ class ManagedProcess:
         self._streams_quiet = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._sandbox = request.sandbox
+        self.cage = request.cage
         self.sandbox_denied = False
         """Set at exit for a sandboxed process whose failure looks like a denial."""
         self._denials = DenialScanner() if request.sandbox is not None else None
@@ -132,6 +136,8 @@ class ManagedProcess:
         except BaseException:
             if self._sandbox is not None:
                 self._sandbox.release()
+            if self.cage is not None:
+                self.cage.remove()
             raise
         if self._sandbox is not None:
             self._sandbox.spawned()
@@ -167,7 +173,7 @@ class ManagedProcess:
         pass_fds: tuple[int, ...] = ()
         if request.sandbox is not None:
             args, executable, pass_fds = request.sandbox.argv, None, request.sandbox.pass_fds
-        try:
+        def start() -> subprocess.Popen[bytes]:
             return subprocess.Popen(
                 args,
                 executable=executable,
@@ -182,6 +188,9 @@ class ManagedProcess:
                 start_new_session=start_new_session,
                 preexec_fn=preexec_fn,
             )
+
+        try:
+            return request.cage.spawn(start) if request.cage is not None else start()
         except OSError as error:
             raise RpcError(INTERNAL_ERROR, io_error_message(error)) from None
         except ValueError:
@@ -492,19 +501,29 @@ class ManagedProcess:
             self._signal_group(signum)
 
     def terminate(self) -> bool:
-        """Kill the process group; True when the process was still running."""
-        if not self.running:
-            return False
+        """Kill the process and all it forked; True when the process was still running."""
+        running = self.running
         self.kill()
-        return True
+        return running
 
     def kill(self) -> None:
-        """SIGKILL the whole process group and stop accepting stdin."""
+        """SIGKILL the whole process group, and its cgroup (descendants that left the group
+        too), and stop accepting stdin."""
         self._killed = True
         self._stdin_backlog.clear()
         self._stdin_backlog_bytes = 0
         if self.running:
             self._signal_group(signal.SIGKILL)
+        if self.cage is not None:
+            self.cage.kill()
+
+    def release_cage(self) -> Cage | None:
+        """The process is being forgotten: remove its cgroup if nothing is left in it, else
+        hand it over (a daemon it left lives until its session ends)."""
+        cage, self.cage = self.cage, None
+        if cage is None or (cage.empty() and cage.remove()):
+            return None
+        return cage
 
     async def wait_exit(self) -> None:
         """Return once the child has exited and been reaped."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +14,7 @@ from execwire.protocol import models
 
 from .allocator import IdleTrim
 from .connection import Connection, Transport
+from .containment import Cage, choose_containment
 from .environment import describe_host, tool_directory
 from .filesystem import FileSystem
 from .sandbox.runtime import SandboxRuntime
@@ -23,6 +25,8 @@ from .sessions import (
 )
 
 __all__ = ["ExecServer"]
+
+logger = logging.getLogger(__name__)
 
 FILESYSTEM_THREADS: Final = 8
 
@@ -52,6 +56,14 @@ class ExecServer:
         self.installed_capabilities: models.CapabilitiesDiscoverV2Response | None = None
         """`capabilities/discoverV2`'s answer, found at its first call and kept."""
         self._connections: set[asyncio.Task[None]] = set()
+        self.containment = choose_containment()
+        """Each process's cgroup, when the host allows (None: process groups only)."""
+        logger.info(
+            "process containment: %s",
+            self.containment.describe()
+            if self.containment is not None
+            else "process groups (no usable cgroup v2: a detached descendant can outlive its process)",
+        )
         self.idle_trim = IdleTrim()
         """Marked busy by traffic; gives freed memory back when the server goes quiet."""
         self._idle_trim_task: asyncio.Task[None] | None = None
@@ -68,6 +80,17 @@ class ExecServer:
         finally:
             self._connections.discard(task)
 
+    def new_cage(self) -> Cage | None:
+        """A cgroup for the next process (None without containment, or when the host
+        refuses one more: the process then lives in a process group only)."""
+        if self.containment is None:
+            return None
+        try:
+            return self.containment.cage()
+        except OSError as error:
+            logger.warning("no cgroup for a process: %s", error)
+            return None
+
     async def shutdown(self) -> None:
         """End every connection and kill every session's processes."""
         if self._idle_trim_task is not None:
@@ -78,6 +101,8 @@ class ExecServer:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.sessions.shutdown()
+        if self.containment is not None:
+            self.containment.close()
         self.sandbox.close()
         if self._tool_directory is not None:
             shutil.rmtree(self._tool_directory, ignore_errors=True)

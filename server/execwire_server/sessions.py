@@ -13,6 +13,7 @@ import asyncio
 import uuid
 from typing import Final, Protocol
 
+from .containment import Cage
 from .errors import INVALID_REQUEST, SESSION_ALREADY_ATTACHED, SESSION_EXPIRED_PREFIX, RpcError
 from .processes import MAX_CHUNK_BYTES, READ_CHUNK_BYTES, ManagedProcess, SpawnRequest
 
@@ -47,6 +48,8 @@ class Session:
         self._process_retention = process_retention
         self._expiry: asyncio.TimerHandle | None = None
         self._forget_timers: dict[ManagedProcess, asyncio.TimerHandle] = {}
+        self._lingering_cages: list[Cage] = []
+        """Cgroups of forgotten processes that left something running."""
 
     def set_output_chunk_bytes(self, requested: int | None) -> int:
         """Apply the attached client's chunk size request (clamped); returns the result."""
@@ -80,6 +83,9 @@ class Session:
         self._forget_timers.pop(process, None)
         if self.processes.get(process.process_id) is process:
             del self.processes[process.process_id]
+        lingering = process.release_cage()
+        if lingering is not None:
+            self._lingering_cages.append(lingering)  # a daemon it left: ends with the session
 
     def shutdown(self) -> None:
         """Kill every process of the session and drop its timers."""
@@ -90,8 +96,15 @@ class Session:
         for timer in self._forget_timers.values():
             timer.cancel()
         self._forget_timers.clear()
+        cages = self._lingering_cages
+        self._lingering_cages = []
         for process in self.processes.values():
             process.kill()
+            if process.cage is not None:
+                cages.append(process.cage)
+                process.cage = None
+        for cage in cages:
+            cage.kill_and_remove()
 
 
 class SessionRegistry:
