@@ -29,7 +29,12 @@ from .allocator import DEFAULT_RETAIN_MIB, retain_freed_memory
 from .collector import quiet_garbage_collector
 from .logs import configure_logging
 from .server import ExecServer
-from .sessions import DETACHED_SESSION_TTL_SECONDS, EXITED_PROCESS_RETENTION_SECONDS
+from .sessions import (
+    DETACHED_SESSION_TTL_SECONDS,
+    EXITED_PROCESS_RETENTION_SECONDS,
+    MAX_PROCESSES_PER_SESSION,
+    MAX_SESSIONS,
+)
 from .transports import DEFAULT_MAX_MESSAGE_BYTES, serve_stdio, serve_websocket
 
 if TYPE_CHECKING:
@@ -112,6 +117,20 @@ def _parser() -> argparse.ArgumentParser:
         help="keep a closed process readable this long (default %(default)s)",
     )
     parser.add_argument(
+        "--max-sessions",
+        type=int,
+        default=MAX_SESSIONS,
+        metavar="N",
+        help="sessions kept at once; initialize beyond it is refused (default %(default)s)",
+    )
+    parser.add_argument(
+        "--max-processes-per-session",
+        type=int,
+        default=MAX_PROCESSES_PER_SESSION,
+        metavar="N",
+        help="running processes per session; process/start beyond it is refused (default %(default)s)",
+    )
+    parser.add_argument(
         "--max-message-bytes",
         type=int,
         default=DEFAULT_MAX_MESSAGE_BYTES,
@@ -179,6 +198,8 @@ def _server_and_stop_event(args: argparse.Namespace) -> tuple[ExecServer, asynci
         detached_session_ttl=args.detached_session_ttl,
         process_retention=args.process_retention,
     )
+    exec_server.sessions.max_sessions = args.max_sessions
+    exec_server.sessions.max_processes_per_session = args.max_processes_per_session
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -259,9 +280,10 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    if args.concurrent_requests < 1:
-        print("execwire-server: --concurrent-requests must be at least 1", file=sys.stderr)
-        return 2
+    for option in ("concurrent_requests", "max_sessions", "max_processes_per_session"):
+        if getattr(args, option) < 1:
+            print(f"execwire-server: --{option.replace('_', '-')} must be at least 1", file=sys.stderr)
+            return 2
     if args.retain_freed_memory < 0:
         print("execwire-server: --retain-freed-memory must not be negative", file=sys.stderr)
         return 2

@@ -429,6 +429,8 @@ class Connection(ResourceHandlers, ProcessControlHandlers, FileTransferHandlers,
         except BaseException:
             if sandbox is not None:
                 sandbox.release()
+            if request.cage is not None:
+                request.cage.remove()
             raise
         return models.ExecResponse(
             process_id=params.process_id,

@@ -29,6 +29,11 @@ DETACHED_SESSION_TTL_SECONDS: Final = 80.0
 EXITED_PROCESS_RETENTION_SECONDS: Final = 80.0
 
 
+MAX_SESSIONS: Final = 4096
+"""Default limit of sessions per server (`--max-sessions`); the reference has none."""
+MAX_PROCESSES_PER_SESSION: Final = 1024
+"""Default limit of running processes per session (`--max-processes-per-session`)."""
+
 class Attachment(Protocol):
     """The connection a session is attached to: where its notifications go."""
 
@@ -48,6 +53,8 @@ class Session:
         self._process_retention = process_retention
         self._expiry: asyncio.TimerHandle | None = None
         self._forget_timers: dict[ManagedProcess, asyncio.TimerHandle] = {}
+        self.max_processes = MAX_PROCESSES_PER_SESSION
+        """Running processes this session may have at once."""
         self._lingering_cages: list[Cage] = []
         """Cgroups of forgotten processes that left something running."""
 
@@ -69,6 +76,12 @@ class Session:
         """Spawn a process under a session-unique id."""
         if process_id in self.processes:
             raise RpcError(INVALID_REQUEST, f"process {process_id} already exists")
+        running = sum(1 for process in self.processes.values() if process.running)
+        if running >= self.max_processes:
+            raise RpcError(
+                INVALID_REQUEST,
+                f"too many running processes in this session (limit {self.max_processes})",
+            )
         process = ManagedProcess(process_id, request, self, self._process_closed)
         self.processes[process_id] = process
         return process
@@ -118,13 +131,21 @@ class SessionRegistry:
         self._sessions: dict[str, Session] = {}
         self._detached_ttl = detached_ttl
         self._process_retention = process_retention
+        self.max_sessions = MAX_SESSIONS
+        """Sessions (attached or detached) the server keeps at once."""
+        self.max_processes_per_session = MAX_PROCESSES_PER_SESSION
 
     def __len__(self) -> int:
         return len(self._sessions)
 
     def create(self, attachment: Attachment) -> Session:
         """A new session attached to `attachment`."""
+        if len(self._sessions) >= self.max_sessions:
+            raise RpcError(
+                INVALID_REQUEST, f"too many sessions on this server (limit {self.max_sessions})"
+            )
         session = Session(str(uuid.uuid4()), self._process_retention)
+        session.max_processes = self.max_processes_per_session
         session.attachment = attachment
         self._sessions[session.session_id] = session
         return session
