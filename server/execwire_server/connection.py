@@ -266,21 +266,26 @@ class Connection(ResourceHandlers, ProcessControlHandlers, FileTransferHandlers,
     async def _handle_request(
         self, request_id: int | str, method: str, raw_params: Any, write_data: bytes | None
     ) -> None:
+        stats = self._server.stats
         try:
             reply = await self._serve(request_id, method, raw_params, write_data)
         except RpcError as error:
             logger.debug("request %s answered error %d", method, error.code)
+            stats.answered(method, str(error.code))
             await self._reply_error(request_id, error.code, error.message)
         except ParamsError as error:
             logger.debug("request %s answered error %d", method, INVALID_PARAMS)
+            stats.answered(method, str(INVALID_PARAMS))
             await self._reply_error(request_id, INVALID_PARAMS, error.message)
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a handler bug must not take the connection down
             logger.exception("internal error serving %s", method)
+            stats.answered(method, str(INTERNAL_ERROR))
             await self._reply_error(request_id, INTERNAL_ERROR, str(error) or type(error).__name__)
         else:
             logger.debug("request %s answered", method)
+            stats.answered(method, "ok")
             await self._outbound.put(reply)
 
     async def _serve(

@@ -29,6 +29,7 @@ import pybase64
 
 from .containment import Cage
 from .errors import INTERNAL_ERROR, RpcError, io_error_message
+from .metrics import ServerStats
 from .output_buffer import OutputBuffer, Stream
 from .sandbox.denial import DenialScanner, is_denial
 
@@ -67,6 +68,10 @@ class NotificationSink(Protocol):
 
     async def publish(self, message: bytes) -> None:
         """Deliver one encoded notification, or drop it when no connection is attached."""
+
+    @property
+    def stats(self) -> ServerStats:
+        """The server's counters (output bytes streamed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +288,7 @@ class ManagedProcess:
                         fcntl.fcntl(fd, _F_SETPIPE_SZ, PIPE_BUFFER_BYTES)
                 if self._denials is not None:
                     self._denials.feed(data)
+                self._sink.stats.output_bytes += len(data)
                 for start in range(0, len(data), chunk_bytes):
                     piece = data[start : start + chunk_bytes] if len(data) > chunk_bytes else data
                     chunk = self.buffer.append(stream, piece)

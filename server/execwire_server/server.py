@@ -17,6 +17,7 @@ from .connection import Connection, Transport
 from .containment import Cage, choose_containment
 from .environment import describe_host, tool_directory
 from .filesystem import FileSystem
+from .metrics import ServerStats
 from .sandbox.runtime import SandboxRuntime
 from .sessions import (
     DETACHED_SESSION_TTL_SECONDS,
@@ -43,6 +44,9 @@ class ExecServer:
     ) -> None:
         self.concurrent_requests = concurrent_requests
         self.sessions = SessionRegistry(detached_session_ttl, process_retention)
+        self.stats = ServerStats()
+        """Counters since start (requests, output bytes, processes), for `/metrics`."""
+        self.sessions.stats = self.stats
         self._pool = ThreadPoolExecutor(FILESYSTEM_THREADS, thread_name_prefix="execwire-fs")
         self.filesystem_executor = self._pool
         """Threads for blocking file-system calls."""
@@ -79,6 +83,11 @@ class ExecServer:
             await Connection(self, transport).run()
         finally:
             self._connections.discard(task)
+
+    @property
+    def connection_count(self) -> int:
+        """Connections being served."""
+        return len(self._connections)
 
     def new_cage(self) -> Cage | None:
         """A cgroup for the next process (None without containment, or when the host

@@ -15,6 +15,7 @@ from typing import Final, Protocol
 
 from .containment import Cage
 from .errors import INVALID_REQUEST, SESSION_ALREADY_ATTACHED, SESSION_EXPIRED_PREFIX, RpcError
+from .metrics import ServerStats
 from .processes import MAX_CHUNK_BYTES, READ_CHUNK_BYTES, ManagedProcess, SpawnRequest
 
 __all__ = [
@@ -53,6 +54,8 @@ class Session:
         self._process_retention = process_retention
         self._expiry: asyncio.TimerHandle | None = None
         self._forget_timers: dict[ManagedProcess, asyncio.TimerHandle] = {}
+        self.stats = ServerStats()
+        """The server's counters (the registry shares its own)."""
         self.max_processes = MAX_PROCESSES_PER_SESSION
         """Running processes this session may have at once."""
         self._lingering_cages: list[Cage] = []
@@ -84,6 +87,7 @@ class Session:
             )
         process = ManagedProcess(process_id, request, self, self._process_closed)
         self.processes[process_id] = process
+        self.stats.processes_started += 1
         return process
 
     def _process_closed(self, process: ManagedProcess) -> None:
@@ -134,6 +138,12 @@ class SessionRegistry:
         self.max_sessions = MAX_SESSIONS
         """Sessions (attached or detached) the server keeps at once."""
         self.max_processes_per_session = MAX_PROCESSES_PER_SESSION
+        self.stats = ServerStats()
+        """The server's counters (`ExecServer` gives its own)."""
+
+    def all(self) -> list[Session]:
+        """Every session kept, attached or detached."""
+        return list(self._sessions.values())
 
     def __len__(self) -> int:
         return len(self._sessions)
@@ -146,6 +156,8 @@ class SessionRegistry:
             )
         session = Session(str(uuid.uuid4()), self._process_retention)
         session.max_processes = self.max_processes_per_session
+        session.stats = self.stats
+        self.stats.sessions_created += 1
         session.attachment = attachment
         self._sessions[session.session_id] = session
         return session

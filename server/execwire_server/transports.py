@@ -36,6 +36,7 @@ from picows import (
 from execwire.jsonrpc import FileReply
 from execwire.transports.websocket import WebSocketEndpoint, picows_logger, utf8_fragments
 
+from . import metrics
 from .inbound import is_blank_line
 from .server import ExecServer
 
@@ -238,20 +239,32 @@ async def serve_websocket(
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 
+    def authorized(headers: Any) -> bool:
+        if expected_authorization is None:
+            return True
+        # picows decodes header bytes with surrogateescape: encode them back the same way.
+        supplied = headers.get("Authorization", "").encode("utf-8", "surrogateescape")
+        return hmac.compare_digest(supplied, expected_authorization)
+
     def route(request: WSUpgradeRequest) -> WSListener | WSUpgradeResponseWithListener:
         path = request.path
         if path == b"/readyz":
             return _http_response(HTTPStatus.OK)
+        if path == b"/metrics":
+            if not authorized(request.headers):  # the numbers tell what the server is used for
+                return _http_response(HTTPStatus.UNAUTHORIZED)
+            body = metrics.render(exec_server)
+            response = WSUpgradeResponse.create_ok_response(
+                body, [("Content-Type", metrics.CONTENT_TYPE), ("Content-Length", str(len(body)))]
+            )
+            return WSUpgradeResponseWithListener(response, None)
         if path != b"/" and not path.startswith(b"/?"):
             return _http_response(HTTPStatus.NOT_FOUND)
         headers = request.headers
         if "Origin" in headers:
             return _http_response(HTTPStatus.FORBIDDEN)
-        if expected_authorization is not None:
-            # picows decodes header bytes with surrogateescape: encode them back the same way.
-            supplied = headers.get("Authorization", "").encode("utf-8", "surrogateescape")
-            if not hmac.compare_digest(supplied, expected_authorization):
-                return _http_response(HTTPStatus.UNAUTHORIZED)
+        if not authorized(headers):
+            return _http_response(HTTPStatus.UNAUTHORIZED)
         if "Upgrade" not in headers:
             return _http_response(HTTPStatus.BAD_REQUEST)
         if headers.get("Upgrade", "").lower() != "websocket" or not _has_token(
