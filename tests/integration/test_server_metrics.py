@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from execwire import Executor
+from execwire import Executor, NotFoundError
 
 from .rawclient import ServerProcess
 
@@ -35,7 +35,7 @@ async def test_metrics_count_sessions_processes_output_and_requests(server: Serv
     async with await Executor.connect_websocket(server.url) as executor:
         result = await executor.run(["sh", "-c", "head -c 100000 /dev/zero; exit 2"])
         assert result.exit_code == 2
-        with pytest.raises(Exception):
+        with pytest.raises(NotFoundError):
             await executor.read_bytes("/nonexistent/file")
         metrics = scrape(server.url)
     assert metrics[("execwire_sessions", ())] == 1
