@@ -20,6 +20,7 @@ text plus `` (os error N)``, with the code from :func:`execwire_server.errors.io
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import os
 import stat
@@ -380,21 +381,52 @@ def read_file(path: bytes, no_follow: bool, limit: int) -> bytes:
 
 
 def write_file(path: bytes, data: bytes, no_follow: bool) -> None:
-    """Create or truncate, then write `data` (`fs/writeFile`)."""
+    """Create or truncate, then write `data` (`fs/writeFile`).
+
+    A regular file's space is reserved before its old content is touched, so a full disk
+    or a file size limit fails the call with the old file as it was (the reference has
+    truncated it by then). The file keeps its inode, as with the reference's in-place
+    write; only its content changes."""
     if no_follow:
-        # Without O_TRUNC: only a regular file is truncated, after the type check.
         fd = open_nofollow(path, _NOFOLLOW_WRITE_FLAGS, 0o666)
     else:
         check_nul(path)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o666)
     try:
-        if no_follow:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise RpcError(INVALID_REQUEST, _NOT_REGULAR)
-            os.ftruncate(fd, 0)
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        if no_follow and not regular:
+            raise RpcError(INVALID_REQUEST, _NOT_REGULAR)
+        if regular:
+            _reserve(fd, len(data))
         _write_all(fd, data)
+        if regular:
+            os.ftruncate(fd, len(data))
     finally:
         os.close(fd)
+
+
+def _reserve(fd: int, size: int) -> None:
+    """Allocate the file's first `size` bytes (fallocate(2)); a file system without it is
+    written as it is. No emulation: glibc's would write zeros over the old content."""
+    if size == 0 or _fallocate is None:
+        return
+    if _fallocate(fd, 0, 0, size) != 0:
+        error = ctypes.get_errno()
+        if error not in (errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
+            raise OSError(error, os.strerror(error))
+
+
+def _load_fallocate() -> Callable[[int, int, int, int], int] | None:
+    try:
+        function = ctypes.CDLL(None, use_errno=True).fallocate64
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
+    function.restype = ctypes.c_int
+    return function
+
+
+_fallocate = _load_fallocate()
 
 
 def create_directory(path: bytes, recursive: bool, no_follow: bool) -> None:
