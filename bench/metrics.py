@@ -57,6 +57,8 @@ METRICS: dict[str, Metric] = {
         Metric("transfer.get", "transfer", "CLI fs get 1 GiB", "MB/s", True),
         Metric("transfer.client_rss", "transfer", "CLI put/get peak client RSS", "MiB", False, False),
         Metric("transfer.server_rss", "transfer", "CLI put/get peak server RSS", "MiB", False, False),
+        Metric("stall.max", "stall", "exec beside 48 MiB transfers, worst", "ms", False, False),
+        Metric("stall.p99", "stall", "exec beside 48 MiB transfers, p99", "ms", False, False),
     )
 }
 
@@ -138,4 +140,5 @@ TARGETS: tuple[Target, ...] = (
     Target("transfer.get", ">=", 300.0),
     Target("transfer.client_rss", "<=", 150.0),
     Target("transfer.server_rss", "<=", 200.0),
+    Target("stall.max", "<=", 100.0),
 )

@@ -17,6 +17,8 @@
 |              | (`bench/keystroke.py`)                                           |                      |
 | transfer     | 1 GiB `execwire fs put` and `fs get` (CLI subprocesses; execwire | MB/s, peak RSS of    |
 |              | only; `bench/transfer.py`)                                       | client and server    |
+| stall        | `/bin/true` round trips on one connection while another writes   | max, p99 (ms)        |
+|              | and reads 48 MiB files (messages near the 64 MiB limit)          |                      |
 
 MB is 10^6 bytes. Warm-up runs are discarded (`bench.stats.Budget`).
 """
@@ -24,6 +26,7 @@ MB is 10^6 bytes. Warm-up runs are discarded (`bench.stats.Budget`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import os
 import sys
@@ -36,6 +39,7 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 
 from .backends import Client, ExecServerSession, RunContext, Server
+from .backends.execserver import SdkServer
 from .keystroke import keystroke_echo
 from .metrics import Measurement
 from .processes import PeakMemory, peak_rss, start_server, tree_pss
@@ -484,6 +488,62 @@ async def websocket_echo(ctx: WorkloadContext) -> list[Measurement]:
     return result
 
 
+STALL_FILE_BYTES = 48 * MIB - 4096
+"""Its `fs/writeFile` (base64) stays within the 64 MiB message limit of both servers."""
+STALL_ROUNDS = 3
+# The large transfers run in a process of their own, so that only the server (not this
+# process's event loop encoding them) can hold the probe up.
+_STALL_MOVER = """
+import asyncio, os, sys
+from execwire import Executor
+
+async def main(url, path, size, rounds):
+    content = os.urandom(size)
+    async with await Executor.connect_websocket(url) as executor:
+        print("ready", flush=True)
+        for _ in range(rounds):
+            await executor.write_bytes(path, content)
+            assert len(await executor.read_bytes(path)) == size
+
+asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
+"""
+
+
+async def stall(ctx: WorkloadContext) -> list[Measurement]:
+    """How long a small request waits while another client moves messages near the size
+    limit: decoding or encoding one must not hold the other connections up."""
+    server = ctx.server
+    if not isinstance(server, SdkServer) or not server.process.url.startswith("ws://"):
+        raise RuntimeError("stall runs against a websocket exec-server only")
+    target = ctx.run.work_dir / f"stall-{ctx.backend}.bin"
+    probe = await server.connect()
+    latencies: list[float] = []
+    try:
+        mover = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", _STALL_MOVER, server.process.url, str(target),
+            str(STALL_FILE_BYTES), str(STALL_ROUNDS), stdout=asyncio.subprocess.PIPE,
+        )
+        assert mover.stdout is not None
+        await mover.stdout.readline()  # connected: the transfers start now
+        while mover.returncode is None:
+            started = time.perf_counter()
+            await probe.run(TRUE)
+            latencies.append(_elapsed_ms(started))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(mover.wait(), 0.002)
+        if mover.returncode != 0:
+            raise RuntimeError(f"the transfer process failed ({mover.returncode})")
+    finally:
+        await probe.close()
+        target.unlink(missing_ok=True)
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, math.ceil(0.99 * len(latencies)) - 1)]
+    return [
+        ctx.measurement("stall.max", latencies[-1], latencies, probes=len(latencies)),
+        ctx.measurement("stall.p99", p99, latencies, probes=len(latencies)),
+    ]
+
+
 WORKLOADS: dict[str, Workload] = {
     w.group: w
     for w in (
@@ -498,6 +558,7 @@ WORKLOADS: dict[str, Workload] = {
         Workload("wsecho", "websocket loopback echo (floor)", websocket_echo),
         Workload("keystroke", "keystroke echo through execwire shell", keystroke_echo),
         Workload("transfer", "1 GiB fs put / fs get through the CLI", cli_transfer),
+        Workload("stall", "small requests beside 48 MiB transfers", stall),
     )
 }
 GROUPS: tuple[str, ...] = tuple(WORKLOADS)

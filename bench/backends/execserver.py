@@ -128,8 +128,9 @@ def _server_env(context: RunContext, name: str) -> dict[str, str]:
 class _WebSocketExecServer(Backend):
     """An exec-server listening on a loopback websocket."""
 
-    # `keystroke` runs the `execwire` CLI, which takes a websocket URL.
-    groups = EXEC_SERVER_GROUPS | {"keystroke"}
+    # `keystroke` runs the `execwire` CLI, and `stall` a second client process, both given
+    # the websocket URL.
+    groups = EXEC_SERVER_GROUPS | {"keystroke", "stall"}
 
     def command(self) -> list[str]:
         raise NotImplementedError
