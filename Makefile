@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 BENCH_INSTALLED := $(VENV)/.bench-installed
 DOCS_INSTALLED := $(VENV)/.docs-installed
 
-.PHONY: install system-packages codegen check-codegen lint typecheck test demo bench interop docs fuzz clean
+.PHONY: install system-packages codegen check-codegen lint typecheck test demo bench soak interop docs fuzz clean
 
 install: system-packages $(INSTALLED)
 
@@ -55,6 +55,11 @@ bench: $(BENCH_INSTALLED)
 $(BENCH_INSTALLED): $(INSTALLED)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	touch $(BENCH_INSTALLED)
+
+## One server under sustained load (500 sessions of short commands beside 50 streams, 60 s),
+## side by side with the reference; options: make soak SOAK_ARGS="--seconds 30 --only execwire".
+soak: $(BENCH_INSTALLED)
+	$(PY) -m bench.soak $(SOAK_ARGS)
 
 ## Compare our server with the pinned reference (installs @openai/codex@0.169.0 into .cache/).
 interop: install

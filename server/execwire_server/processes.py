@@ -523,6 +523,12 @@ class ManagedProcess:
         if self.cage is not None:
             self.cage.kill()
 
+    def drop_empty_cage(self) -> None:
+        """The process has closed: remove its cgroup now if nothing is left in it (a busy
+        server would otherwise hold one per retained process)."""
+        if self.cage is not None and self.cage.empty() and self.cage.remove():
+            self.cage = None
+
     def release_cage(self) -> Cage | None:
         """The process is being forgotten: remove its cgroup if nothing is left in it, else
         hand it over (a daemon it left lives until its session ends)."""

@@ -91,6 +91,7 @@ class Session:
         return process
 
     def _process_closed(self, process: ManagedProcess) -> None:
+        process.drop_empty_cage()
         loop = asyncio.get_running_loop()
         self._forget_timers[process] = loop.call_later(
             self._process_retention, self._forget, process
