@@ -31,15 +31,16 @@ import logging
 import os
 import signal
 import subprocess
-import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Final, TypeVar
 
 __all__ = ["Cage", "CgroupContainment", "choose_containment"]
 
 logger = logging.getLogger(__name__)
 
+GUARDIAN_WAIT: Final = 6.0
+"""Seconds a stopping server waits for the guardian's clean-up (its own loop gives up at 5)."""
 READY_CAGES: Final = 8
 """Cgroups kept made ahead of the spawns that will use them."""
 _SERVERS: Final = itertools.count(1)
@@ -224,31 +225,14 @@ class CgroupContainment:
         self._guardian_pipe = write_end  # never written: its end of file is the signal
 
     def close(self) -> None:
-        """Kill every cage's processes and remove the tree (server shutdown)."""
-        with contextlib.suppress(OSError):
-            _write(os.path.join(self.root, "cgroup.kill"), b"1")
-        for _ in range(100):
-            for cage in self._cages():
-                with contextlib.suppress(OSError):
-                    os.rmdir(cage)
-            try:
-                os.rmdir(self.root)
-                break
-            except FileNotFoundError:
-                break
-            except OSError:
-                time.sleep(0.02)
-        if self._guardian is not None:
-            os.close(self._guardian_pipe)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self._guardian.wait(2)
-            self._guardian = None
-
-    def _cages(self) -> Iterator[str]:
-        with contextlib.suppress(OSError):
-            for entry in os.scandir(self.root):
-                if entry.is_dir() and entry.name.startswith("p-"):
-                    yield entry.path
+        """Kill every cage's processes and remove the tree (server shutdown): what the
+        guardian does when its pipe ends, so ending it here is the one way it happens."""
+        if self._guardian is None:
+            return
+        os.close(self._guardian_pipe)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._guardian.wait(GUARDIAN_WAIT)
+        self._guardian = None
 
 
 def choose_containment() -> CgroupContainment | None:
@@ -260,7 +244,11 @@ def choose_containment() -> CgroupContainment | None:
             return None
         home = os.path.normpath(mount + own)
         root = os.path.join(home, f"execwire-{os.getpid()}-{next(_SERVERS)}")
-        os.makedirs(root, exist_ok=True)
+        os.mkdir(root)
+    except OSError as error:
+        logger.debug("no cgroup containment: %s", error)
+        return None
+    try:
         containment = CgroupContainment(root, home)
         probe = containment.cage()
         try:
@@ -271,6 +259,6 @@ def choose_containment() -> CgroupContainment | None:
         return containment
     except OSError as error:
         logger.debug("no cgroup containment: %s", error)
-        with contextlib.suppress(OSError, UnboundLocalError):
+        with contextlib.suppress(OSError):
             os.rmdir(root)
         return None
