@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from execwire import ClientOptions, Executor, FileChange, Sandbox, UnsupportedByServer
-from execwire.errors import NotFoundError
+from execwire.errors import InvalidRequestError, NotFoundError
 from execwire.sync import Executor as SyncExecutor
 from tests.integration.rawclient import ServerProcess, connect
 
@@ -34,6 +34,20 @@ async def collect_until(
             if wanted <= {(c.kind, c.path.name) for c in seen}:
                 return seen
     raise AssertionError(f"the watch ended early: {seen}")
+
+
+async def unseen_then_seen(
+    changes: AsyncIterator[FileChange], unseen: Path, seen: Path
+) -> list[FileChange]:
+    """Make `unseen` (which the watch must not report), then `seen`; the changes up to
+    `seen`'s addition. Closes the watch."""
+    async with contextlib.aclosing(changes):
+        pending = asyncio.ensure_future(collect_until(changes, {("added", seen.name)}))
+        await asyncio.sleep(0.2)
+        unseen.write_text("x")
+        await asyncio.sleep(0.1)
+        seen.write_text("x")
+        return await pending
 
 
 async def test_added_modified_and_deleted_files_are_reported(tmp_path: Path) -> None:
@@ -61,14 +75,8 @@ async def test_a_watch_that_is_not_recursive_sees_only_direct_entries(tmp_path: 
     (tmp_path / "sub").mkdir()
     async with await Executor.connect_in_process() as executor:
         changes = executor.watch(tmp_path, recursive=False, debounce_ms=20)
-        async with contextlib.aclosing(changes):
-            pending = asyncio.ensure_future(collect_until(changes, {("added", "top.txt")}))
-            await asyncio.sleep(0.2)
-            (tmp_path / "sub" / "hidden.txt").write_text("x")
-            await asyncio.sleep(0.1)
-            (tmp_path / "top.txt").write_text("x")
-            seen = await pending
-            assert "hidden.txt" not in {c.path.name for c in seen}
+        seen = await unseen_then_seen(changes, tmp_path / "sub" / "hidden.txt", tmp_path / "top.txt")
+        assert "hidden.txt" not in {c.path.name for c in seen}
 
 
 async def test_changes_below_a_denied_path_are_not_reported(tmp_path: Path) -> None:
@@ -76,15 +84,9 @@ async def test_changes_below_a_denied_path_are_not_reported(tmp_path: Path) -> N
     sandbox = Sandbox.read_only(tmp_path, deny=[tmp_path / "secret"])
     async with await Executor.connect_in_process() as executor:
         changes = executor.watch(tmp_path, debounce_ms=20, sandbox=sandbox)
-        async with contextlib.aclosing(changes):
-            pending = asyncio.ensure_future(collect_until(changes, {("added", "open.txt")}))
-            await asyncio.sleep(0.2)
-            (tmp_path / "secret" / "key.pem").write_text("x")
-            await asyncio.sleep(0.1)
-            (tmp_path / "open.txt").write_text("x")
-            seen = await pending
-            assert all("secret" not in c.uri for c in seen)
-        with pytest.raises(Exception, match="does not allow reading"):
+        seen = await unseen_then_seen(changes, tmp_path / "secret" / "key.pem", tmp_path / "open.txt")
+        assert all("secret" not in c.uri for c in seen)
+        with pytest.raises(InvalidRequestError, match="does not allow reading"):
             await anext(executor.watch(tmp_path / "secret", sandbox=sandbox))
 
 

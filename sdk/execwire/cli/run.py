@@ -47,14 +47,7 @@ def add_run_command(
     run = commands.add_parser(
         "run", parents=[connection], help="run a command, streaming its output"
     )
-    run.add_argument("--cwd", help="remote working directory (default: the server's)")
-    run.add_argument(
-        "--env",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="set a variable on top of the inherited environment (repeatable)",
-    )
+    _add_process_options(run)
     run.add_argument(
         "-t",
         "--tty",
@@ -273,6 +266,18 @@ async def _stream(session: ExecSession, options: argparse.Namespace, forward: bo
     return code & 0xFF  # -1 (status unknown) becomes 255, like a failed ssh
 
 
+def _add_process_options(parser: argparse.ArgumentParser) -> None:
+    """`--cwd` and `--env`, which `run` and `shell` share (read by `_environment`)."""
+    parser.add_argument("--cwd", help="remote working directory (default: the server's)")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a variable on top of the inherited environment (repeatable)",
+    )
+
+
 def add_shell_command(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     connection: argparse.ArgumentParser,
@@ -283,14 +288,7 @@ def add_shell_command(
         parents=[connection],
         help="an interactive shell (or program) on the server, under a pseudo-terminal",
     )
-    shell.add_argument("--cwd", help="remote working directory (default: the server's)")
-    shell.add_argument(
-        "--env",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="set a variable on top of the inherited environment (repeatable)",
-    )
+    _add_process_options(shell)
     shell.add_argument(
         "argv",
         nargs=argparse.REMAINDER,
